@@ -1,0 +1,66 @@
+# casa.distro: the two commands of the README are `make release` and `make test`; both do all
+# the set-up they need (host packages and daemons, the dev virtualenv) on a fresh Debian host.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(CURDIR)/$(VENV)/bin
+ANSIBLE_TEST := tests/utils/ansible-test.sh
+COLLECTION_LINK := .build/collections/ansible_collections/casa/distro
+INVENTORY ?= examples/inventory/local.yml
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
+export ANSIBLE_FORCE_COLOR := 0
+export PATH := $(BIN):$(PATH)
+
+.PHONY: all setup host venv link release test sanity units lint docs changelog-lint integration bench clean
+
+all: test
+
+## set-up -------------------------------------------------------------------
+setup: host venv link
+
+host:
+	bash scripts/setup-host.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+link:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn ../../../.. $(COLLECTION_LINK)
+
+## the main job -------------------------------------------------------------
+release: setup
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/release.yml
+
+## tests ----------------------------------------------------------------------
+test: setup sanity units lint docs integration
+	@echo "make test: all checks passed"
+
+sanity: venv
+	$(ANSIBLE_TEST) sanity --python 3.11 --local --color no
+
+units: venv
+	$(ANSIBLE_TEST) units --python 3.11 --local --color no
+
+lint: venv link changelog-lint
+	$(BIN)/ansible-lint --offline --profile production
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+docs: venv link
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK)
+
+integration: setup
+	$(ANSIBLE_TEST) integration --python 3.11 --local --color no $(TARGETS)
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf .build tests/output

@@ -1,0 +1,2 @@
+export CASA_INSTALL=/casa/install
+export PATH="$CASA_INSTALL/bin:$PATH"

@@ -1,0 +1,396 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: casa.distro contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: casa_docker_image
+short_description: Build, bootstrap, pull, push and remove the Docker images of a distribution
+version_added: 0.1.0
+description:
+  - The Docker side of C(casa_distro_admin) as one idempotent module.
+  - O(source=build) replaces C(create_docker). It builds one recipe directory (O(path)), or a whole
+    family of images from a casa-distro v2 recipe tree (O(recipes)) in dependency order, filtered by
+    O(image_names).
+  - An image is rebuilt when, and only when, one of its inputs changed. The recipe hash covers the
+    build context (honouring C(.dockerignore)), the Dockerfile, rendered templates, build args,
+    labels, target and the image IDs of its parents. It is stored in the image label
+    C(io.casa-distro.recipe-hash), and RV(images[].build_reason) says why a build happened.
+  - O(source=bootstrap) replaces C(create_base_image type=system). It makes a base system image with
+    debootstrap and imports it with labels, so that no public registry is needed.
+  - O(source=pull) replaces C(update_docker). It is changed only when an image ID changed.
+  - O(push=true) replaces C(publish_docker). It pushes every tag, is not changed when the registry
+    already holds the same manifest, and returns the pushed digest per tag.
+  - O(state=absent) removes the tags of the selected images.
+author:
+  - casa.distro developers
+extends_documentation_fragment:
+  - casa.distro.docker
+  - casa.distro.docker.registry
+  - casa.distro.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Says what would be built, bootstrapped, tagged, pulled, pushed or removed, and changes nothing.
+      - Asks the registry for manifest digests (read only) to predict pulls and pushes.
+  diff_mode:
+    support: full
+    details:
+      - The image ID of every reference before and after.
+  idempotent:
+    support: full
+    details:
+      - A second run with unchanged inputs builds and pushes nothing and reports no change.
+options:
+  state:
+    description:
+      - V(present) makes the images exist (built, bootstrapped, pulled or already local, see O(source)).
+      - V(absent) removes every tag of the selected images.
+    type: str
+    choices: [present, absent]
+    default: present
+  source:
+    description:
+      - Where a present image comes from.
+      - V(build) builds from O(path) or O(recipes).
+      - V(bootstrap) creates a base system with debootstrap (see O(bootstrap)) and imports it.
+      - V(pull) refreshes the tags from their registry.
+      - V(local) requires the tags to exist already (useful with O(push=true)).
+    type: str
+    choices: [build, bootstrap, pull, local]
+    default: build
+  name:
+    description:
+      - Repository name of a single image, for example V(127.0.0.1:5000/casa/run).
+      - A tag written as C(name:tag) joins O(tags).
+      - Mutually exclusive with O(recipes).
+    type: str
+  tags:
+    description:
+      - Tags of the single image O(name). Builds are tagged with the last one, then every other tag
+        is set to the same image.
+      - Defaults to V(latest) when O(name) has no tag.
+    type: list
+    elements: str
+  path:
+    description:
+      - Recipe directory of a single image, holding O(dockerfile) and the build context.
+      - C(*.template) files in it are rendered with O(template_parameters).
+    type: path
+  dockerfile:
+    description:
+      - Dockerfile name relative to O(path).
+    type: str
+    default: Dockerfile
+  recipes:
+    description:
+      - Root of a casa-distro v2 recipe tree. Every directory under it holding a
+        C(casa_distro_docker.yaml) file is a recipe. Its C(image_sources) list the images
+        (C(name), C(tags), C(template_files_parameters)), and its C(dependencies) list other recipe
+        directories, relative to it.
+      - Images are built parents first. A C(FROM) line naming another image of the tree is a
+        dependency as well. A cycle or a missing dependency fails with the images named.
+    type: path
+  image_names:
+    description:
+      - fnmatch patterns selecting images of O(recipes) by name or C(name:tag), like casa-distro's
+        C(image_names).
+    type: list
+    elements: str
+    default: ['*']
+  name_prefix:
+    description:
+      - Prefix added to every image name of O(recipes), for example a registry and namespace such
+        as V(127.0.0.1:5000/cati/).
+    type: str
+    default: ''
+  template_parameters:
+    description:
+      - Parameters for C(%(name\)s) placeholders in image names, tags and C(*.template) files.
+      - The C(template_files_parameters) of an image source override these.
+    type: dict
+    default: {}
+  build_args:
+    description:
+      - Build arguments (C(--build-arg)); they are part of the recipe hash.
+    type: dict
+    default: {}
+  labels:
+    description:
+      - Labels set on built images; they are part of the recipe hash.
+    type: dict
+    default: {}
+  target:
+    description:
+      - Build stage to stop at, in a multi-stage Dockerfile.
+    type: str
+  network:
+    description:
+      - Network mode of C(RUN) steps, for example V(host). Host networking works around DNS trouble
+        on hosts whose C(/etc/resolv.conf) points at a local resolver, as casa-distro did.
+    type: str
+  pull:
+    description:
+      - Pull the base images named by C(FROM) lines from their registry before hashing and building
+        the images that use them, so that a newer base triggers a rebuild. Bases that belong to the
+        same recipe tree are never pulled.
+    type: bool
+    default: false
+  nocache:
+    description:
+      - Build without the layer cache. This does not force a build; combine with O(force).
+    type: bool
+    default: false
+  force:
+    description:
+      - Build or bootstrap even when the inputs are unchanged.
+    type: bool
+    default: false
+  bootstrap:
+    description:
+      - The base system made by O(source=bootstrap), named O(name) with O(tags).
+      - Idempotent on these inputs, which are recorded in image labels.
+    type: dict
+    suboptions:
+      suite:
+        description: Distribution suite, for example V(bookworm).
+        type: str
+        required: true
+      mirror:
+        description: Package mirror.
+        type: str
+        default: http://deb.debian.org/debian
+      variant:
+        description: debootstrap variant.
+        type: str
+        default: minbase
+      packages:
+        description: Extra packages installed into the base system.
+        type: list
+        elements: str
+        default: []
+      components:
+        description: Archive components.
+        type: list
+        elements: str
+        default: [main]
+      arch:
+        description: Architecture; the host's by default.
+        type: str
+      work_dir:
+        description:
+          - Directory for the temporary root filesystem (about 200 MB); the system temporary
+            directory by default. It must allow device files and executables.
+        type: path
+  push:
+    description:
+      - Push every tag of the selected images to its registry (the registry is the host part of
+        the name) after making them present.
+    type: bool
+    default: false
+  context_hash_cache:
+    description:
+      - File caching the content digests of build context files, keyed by size, modification
+        time and inode, so that a no-op run on a large context does not read it all again.
+      - Set to an empty string to disable the cache.
+    type: path
+    default: ~/.cache/casa_distro/context-digests.json
+notes:
+  - The module runs on the host whose Docker daemon builds the images. It needs the Docker SDK for
+    Python there, and debootstrap plus root for O(source=bootstrap).
+  - Builds use the daemon's classic builder through the API; the build log's last lines and the
+    failing step are returned when a build fails.
+seealso:
+  - module: casa.distro.casa_singularity_image
+'''
+
+EXAMPLES = r'''
+- name: Bootstrap a Debian base system without any public registry
+  casa.distro.casa_docker_image:
+    source: bootstrap
+    name: casa/debian
+    tags: [bookworm]
+    bootstrap:
+      suite: bookworm
+      packages: [ca-certificates]
+
+- name: Build the image family in dependency order (create_docker)
+  casa.distro.casa_docker_image:
+    recipes: "{{ playbook_dir }}/../examples/images"
+    name_prefix: 127.0.0.1:5000/casa/
+    image_names: ['*']
+    network: host
+  register: family
+
+- name: Say why each image was built
+  ansible.builtin.debug:
+    msg: "{{ family.images | map(attribute='build_reason') | list }}"
+
+- name: Push them, with retries on transient registry errors (publish_docker)
+  casa.distro.casa_docker_image:
+    recipes: "{{ playbook_dir }}/../examples/images"
+    name_prefix: 127.0.0.1:5000/casa/
+    source: local
+    push: true
+    registry_username: "{{ registry_user }}"
+    registry_password: "{{ registry_password }}"
+
+- name: Refresh an image from its registry (update_docker)
+  casa.distro.casa_docker_image:
+    source: pull
+    name: 127.0.0.1:5000/casa/casa-run
+    tags: ["5.3"]
+
+- name: Build one recipe directory with build args
+  casa.distro.casa_docker_image:
+    path: /srv/recipes/tool
+    name: 127.0.0.1:5000/casa/tool
+    tags: ["1.0", latest]
+    build_args:
+      VERSION: "1.0"
+'''
+
+RETURN = r'''
+images:
+  description: One entry per selected image, in the order they were handled (parents first).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Repository name.
+      type: str
+      sample: 127.0.0.1:5000/casa/casa-run
+    tags:
+      description: Tags of the image.
+      type: list
+      elements: str
+      sample: ["5.3", latest]
+    image_id:
+      description: Image ID after the task; in check mode, the current one (null when it would be created).
+      type: str
+      sample: sha256:4c1f5e3d0c5a8b...
+    image_ids_before:
+      description: Image ID of every C(name:tag) before the task (null when absent).
+      type: dict
+    repo_digests:
+      description: Registry digests the daemon knows for the image (C(name@sha256:...)).
+      type: list
+      elements: str
+    size:
+      description: Image size in bytes.
+      type: int
+    labels:
+      description: Image labels, including the recipe hash.
+      type: dict
+    recipe_hash:
+      description: Hash of the build inputs (or of the bootstrap inputs).
+      type: str
+      sample: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    built:
+      description: Whether the image was built or bootstrapped by this task.
+      type: bool
+    build_reason:
+      description: Why the image was (or would be) built; null when it was up to date.
+      type: str
+      sample: recipe inputs changed (hash sha256:1f0e2a3b4c -> sha256:77aa01b2c3)
+    pushed:
+      description: Manifest digest in the registry per pushed tag (also for tags already there).
+      type: dict
+      sample: {"5.3": "sha256:2b1c0a..."}
+    pulled:
+      description: Manifest digest per pulled tag.
+      type: dict
+    actions:
+      description: What was done to this image, in words.
+      type: list
+      elements: str
+actions:
+  description: Everything done, in words, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["Built 127.0.0.1:5000/casa/casa-run:5.3 as sha256:4c1f... (image not in the daemon)"]
+failed_step:
+  description: The build step that failed (C(Step N/M ...)).
+  returned: when a build failed
+  type: str
+  sample: "Step 3/5 : RUN make install"
+build_log_tail:
+  description: The last lines of the failed build's output.
+  returned: when a build failed
+  type: list
+  elements: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.casa.distro.plugins.module_utils import _docker
+from ansible_collections.casa.distro.plugins.module_utils._bootstrap import BootstrapError
+from ansible_collections.casa.distro.plugins.module_utils._docker_image import DockerImageManager
+from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, docker_client
+from ansible_collections.casa.distro.plugins.module_utils._recipes import RecipeError
+
+
+def main():
+    argument_spec = docker_argument_spec(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        source=dict(type='str', choices=['build', 'bootstrap', 'pull', 'local'], default='build'),
+        name=dict(type='str'),
+        tags=dict(type='list', elements='str'),
+        path=dict(type='path'),
+        dockerfile=dict(type='str', default='Dockerfile'),
+        recipes=dict(type='path'),
+        image_names=dict(type='list', elements='str', default=['*']),
+        name_prefix=dict(type='str', default=''),
+        template_parameters=dict(type='dict', default={}),
+        build_args=dict(type='dict', default={}),
+        labels=dict(type='dict', default={}),
+        target=dict(type='str'),
+        network=dict(type='str'),
+        pull=dict(type='bool', default=False),
+        nocache=dict(type='bool', default=False),
+        force=dict(type='bool', default=False),
+        bootstrap=dict(type='dict', options=dict(
+            suite=dict(type='str', required=True),
+            mirror=dict(type='str', default='http://deb.debian.org/debian'),
+            variant=dict(type='str', default='minbase'),
+            packages=dict(type='list', elements='str', default=[]),
+            components=dict(type='list', elements='str', default=['main']),
+            arch=dict(type='str'),
+            work_dir=dict(type='path'),
+        )),
+        push=dict(type='bool', default=False),
+        context_hash_cache=dict(type='path', default='~/.cache/casa_distro/context-digests.json'),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[('name', 'recipes'), ('path', 'recipes')],
+        required_one_of=[('name', 'recipes')],
+        required_if=[('source', 'bootstrap', ('bootstrap', 'name'))],
+    )
+    if not _docker.HAS_DOCKER:
+        module.fail_json(msg=missing_required_lib('docker'), exception=str(_docker.DOCKER_IMPORT_ERROR))
+    manager = None
+    try:
+        manager = DockerImageManager(module.params, docker_client(module), module.check_mode)
+        result = manager.run()
+    except (RecipeError, BootstrapError, _docker.DockerError) as exc:
+        # What was done before the failure is reported too: nothing is lost.
+        partial = manager.summary() if manager else {}
+        partial.pop('diff', None)
+        partial.update(getattr(exc, 'details', {}))
+        module.fail_json(msg=str(exc), **partial)
+    if not module._diff:
+        result.pop('diff')
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs ansible-test on a copy of the collection at .build/ansible_collections/casa/distro (where
+# ansible-test needs it), with the offline pip bootstrap in ansible-test's cache.
+# Usage: tests/utils/ansible-test.sh sanity|units|integration [ansible-test options]
+set -euo pipefail
+top="$(cd "$(dirname "$0")/../.." && pwd)"
+venv="${VENV:-$top/.venv}"
+# One copy per run, so that several runs (parallel shells, CI steps) never clobber each other.
+work="$top/.build/ansible-test.$$"
+dest="$work/ansible_collections/casa/distro"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$dest"
+rsync -a --exclude /.git --exclude /.venv --exclude /.build --exclude /tests/output \
+    --exclude __pycache__ --exclude '*.pyc' --exclude /changelogs/.plugin-cache.yaml \
+    "$top/" "$dest/"
+# ansible-test lists files through git when it can: give the copy its own index.
+(cd "$dest" && git init -q && git add -A >/dev/null 2>&1) || true
+
+cache="$HOME/.ansible/test/cache"
+mkdir -p "$cache"
+for version in 24_2; do
+    [ -s "$cache/get_pip_$version.py" ] || cp "$top/tests/utils/get_pip_offline.py" "$cache/get_pip_$version.py"
+done
+
+export PATH="$venv/bin:$PATH"
+cd "$dest"
+ansible-test "$@"
