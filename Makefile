@@ -57,7 +57,7 @@ docs: venv link
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK)
 
 integration: setup
-	$(ANSIBLE_TEST) integration --python 3.11 --local --color no $(TARGETS)
+	$(ANSIBLE_TEST) integration --python 3.11 --local --allow-destructive --color no $(TARGETS)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

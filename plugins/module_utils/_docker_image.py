@@ -69,6 +69,7 @@ class DockerImageManager:
         self.check_mode = check_mode
         self.results = []
         self.changed = False
+        self.unselected_dirs = set()
         cache_path = params.get('context_hash_cache')
         self.digest_cache = recipes.FileDigestCache(cache_path)
 
@@ -83,6 +84,7 @@ class DockerImageManager:
             found = recipes.load_recipe_tree(params['recipes'], template_parameters,
                                              params.get('name_prefix') or '')
             selected = recipes.select_images(found, params.get('image_names'))
+            self.unselected_dirs = {image.recipe_dir for image in found} - {image.recipe_dir for image in selected}
             if not selected:
                 raise recipes.RecipeError(
                     'No image under %s matches image_names %s; images there: %s'
@@ -105,11 +107,18 @@ class DockerImageManager:
     def run(self):
         images = self.images()
         state = self.params.get('state') or 'present'
+        source = self.params.get('source') or 'build'
+        if state == 'absent' or source != 'build':
+            # Declared dependencies order these modes (build also follows FROM lines); children
+            # are removed before their parents.
+            bases = {image.reference: recipes.parse_from_lines(recipes.read_dockerfile(image),
+                                                               self.params.get('build_args'))
+                     for image in images if image.recipe_dir}
+            images = recipes.order_images(images, bases, self.unselected_dirs)
         if state == 'absent':
-            for image in images:
+            for image in reversed(images):
                 self.remove(image)
         else:
-            source = self.params.get('source') or 'build'
             if source == 'build':
                 self.build_family(images)
             elif source == 'bootstrap':
@@ -155,7 +164,7 @@ class DockerImageManager:
             bases[image.reference] = recipes.parse_from_lines(text, self.params.get('build_args'))
             prepared[image.reference] = entries
         produced = {}  # reference -> image ID (None in check mode when it would be rebuilt)
-        for image in recipes.order_images(images, bases):
+        for image in recipes.order_images(images, bases, self.unselected_dirs):
             result = ImageResult(image)
             self.results.append(result)
             result.ids_before = {ref: self.client.image_id(ref) for ref in image.references}

@@ -98,7 +98,7 @@ def validate_reference(name, tags, where):
 
 def render_string(text, parameters, where):
     """casa-distro's repeated %-formatting, until the text no longer changes."""
-    for _ in range(10):
+    for dummy_round in range(10):
         try:
             rendered = text % parameters
         except KeyError as exc:
@@ -209,7 +209,7 @@ def parse_from_lines(dockerfile_text, build_args=None):
             continue
         instruction = parts[0].upper()
         if instruction == 'ARG' and len(parts) >= 2 and not bases:
-            key, _, default = parts[1].partition('=')
+            key, dummy_sep, default = parts[1].partition('=')
             args[key] = build_args.get(key, default.strip('"\''))
         elif instruction == 'FROM' and len(parts) >= 2:
             words = [w for w in parts[1:] if not w.startswith('--')]
@@ -248,10 +248,12 @@ def normalize_base(reference):
     return reference if ':' in last else reference + ':latest'
 
 
-def order_images(images, bases=None):
+def order_images(images, bases=None, unselected_dirs=()):
     """Parents first. Edges come from declared dependencies and from FROM lines (``bases`` maps
     an image's reference to the base images its Dockerfile names) that name an image of the
-    same family. A cycle or a missing dependency directory is a RecipeError naming the images.
+    same family. A dependency on a recipe left out by the selection (``unselected_dirs``) adds
+    no edge: its image must already exist. A cycle or a dependency that is no recipe directory
+    is a RecipeError naming the images.
     """
     bases = bases or {}
     by_dir = {}
@@ -264,6 +266,8 @@ def order_images(images, bases=None):
     for image in images:
         edges = []
         for directory in image.depends_on:
+            if directory not in by_dir and directory in unselected_dirs:
+                continue
             if directory not in by_dir:
                 raise RecipeError(
                     '%s: dependency %s is not a recipe directory (no %s there); image %s '
@@ -367,6 +371,20 @@ def _dockerignore_patterns(directory):
     with open(path) as handle:
         return [line.strip() for line in handle
                 if line.strip() and not line.strip().startswith('#')]
+
+
+def read_dockerfile(image):
+    """The (rendered) Dockerfile of a recipe, without reading the rest of its context."""
+    plain = os.path.join(image.recipe_dir, image.dockerfile)
+    template = plain + TEMPLATE_SUFFIX
+    try:
+        if os.path.exists(template):
+            with open(template, encoding='utf-8') as handle:
+                return render_string(handle.read(), image.template_parameters, template)
+        with open(plain, encoding='utf-8') as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecipeError('%s: cannot read the Dockerfile: %s' % (plain, exc))
 
 
 def dockerfile_text(entries, dockerfile):

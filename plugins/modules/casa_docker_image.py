@@ -27,7 +27,7 @@ description:
     already holds the same manifest, and returns the pushed digest per tag.
   - O(state=absent) removes the tags of the selected images.
 author:
-  - casa.distro developers
+  - casa.distro developers (@casa-distro)
 extends_documentation_fragment:
   - casa.distro.docker
   - casa.distro.docker.registry

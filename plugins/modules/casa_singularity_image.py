@@ -1,0 +1,412 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: casa.distro contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: casa_singularity_image
+short_description: Convert Docker images to SIF files and publish them with build numbers
+version_added: 0.1.0
+description:
+  - The Singularity/Apptainer side of C(casa_distro_admin) as one idempotent module.
+  - O(state=present) replaces C(create_singularity). It converts a Docker image (in the daemon,
+    pulled from its registry with O(pull=true), or loaded from a C(docker save) tarball given as
+    O(archive)) into the SIF file O(dest), and writes the side file C(<dest>.json) with the
+    casa-distro v3 metadata (name, type, system, image_version, creation_time, size, md5,
+    image_id, origin ids, build_number) plus sha256 and the source image ID and digest.
+  - The V(native) back end needs neither Apptainer nor Singularity. It streams the flattened image
+    filesystem through C(tar2sqfs) on all cores, adds the C(/.singularity.d) tree Apptainer's own
+    build writes (action and environment scripts, a runscript running ENTRYPOINT plus CMD, the
+    image ENV, labels.json, the definition file) and assembles the SIF with the reference
+    C(siftool). C(apptainer run), C(exec) and C(inspect) behave as with Apptainer's own build of
+    the same image.
+  - The SIF is written in a temporary directory beside O(dest) and renamed into place, so an
+    interrupted conversion never leaves a partial SIF at O(dest); leftovers of a killed run are
+    removed by the next one. A file at O(dest) that is not a valid SIF is replaced.
+  - The conversion is skipped when O(dest) was made from the same source image ID with the same
+    O(compression) (recorded in the SIF labels and the side file); O(force=true) rebuilds.
+  - O(state=published) replaces C(publish_singularity) and C(publish_base_image). It runs on the
+    publish host and works on its download directory O(publish_dir). When no published build of
+    the image has the checksum of O(metadata), it returns RV(upload_needed) and RV(upload_path):
+    copy the SIF there (for example with M(ansible.builtin.copy)) and call the module again with
+    O(src). It then allocates the next build number atomically (race-safe with O_EXCL
+    reservations), renames the upload to C(<name>-<N>.sif), writes C(<name>-<N>.sif.json), and
+    updates C(index.json) and the C(<name>-latest.sif) symlinks.
+author:
+  - casa.distro developers
+extends_documentation_fragment:
+  - casa.distro.docker
+  - casa.distro.docker.registry
+  - casa.distro.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - O(state=present) says whether the image would be converted and why, and converts nothing
+        (a source that would have to be pulled or loaded first is reported, not fetched).
+      - O(state=published) says whether the image would be published and under which build number.
+  diff_mode:
+    support: full
+    details:
+      - O(state=present) shows the source image ID, size and sha256 of O(dest) before and after.
+  idempotent:
+    support: full
+    details:
+      - A second run with the same source image converts nothing; republishing an image whose
+        checksum is already published does nothing.
+options:
+  state:
+    description:
+      - V(present) converts a Docker image to the SIF O(dest).
+      - V(published) publishes a SIF into O(publish_dir) on the host the module runs on.
+    type: str
+    choices: [present, published]
+    default: present
+  image:
+    description:
+      - The Docker image to convert, by name (C(name:tag)) or ID. With O(archive), the image of the
+        archive to use when it holds several.
+      - Required with O(state=present) unless O(archive) is set.
+    type: str
+  archive:
+    description:
+      - A C(docker save) (docker-archive) tarball to convert; it is loaded into the daemon first.
+    type: path
+  pull:
+    description:
+      - Pull O(image) from its registry before converting.
+    type: bool
+    default: false
+  dest:
+    description:
+      - The SIF file to write. Its directory must exist.
+      - Required with O(state=present).
+    type: path
+  backend:
+    description:
+      - V(native) converts with C(tar2sqfs) and C(siftool) only.
+      - V(apptainer) and V(singularity) run C(<tool> build) from a C(docker save) of the image
+        (through spython's command runner); the tool must be installed.
+      - V(auto) picks apptainer, then singularity, when installed, and V(native) otherwise.
+    type: str
+    choices: [auto, native, apptainer, singularity]
+    default: auto
+  compression:
+    description:
+      - Squashfs compression of the system partition. V(gzip) is the default for compatibility with
+        old runtimes; V(zstd) is faster and smaller, and needs Apptainer >= 1.1 or SingularityCE >= 3.9
+        to run.
+    type: str
+    choices: [gzip, zstd, lz4, xz]
+    default: gzip
+  jobs:
+    description:
+      - Number of compression threads; all the CPUs the module may use by default.
+    type: int
+  dockerfile:
+    description:
+      - Dockerfile of the image. When set, spython converts it to the Singularity definition file
+        embedded in the SIF; otherwise the definition file names the source image.
+    type: path
+  force:
+    description:
+      - Convert even when O(dest) was made from the same source image.
+    type: bool
+    default: false
+  metadata:
+    description:
+      - With O(state=present), extra fields of the side file, such as C(name), C(type),
+        C(system), C(image_version), C(origin), C(origin_run), C(origin_dev) and C(compatibility).
+        C(name) defaults to the file name of O(dest) without C(.sif).
+      - With O(state=published), the side file of the SIF to publish (at least C(name) or
+        O(name), and C(sha256)); read from C(<src>.json) when not given.
+    type: dict
+  v2_files:
+    description:
+      - Also write C(<dest>.md5) (hex digest, no newline) and C(<dest>.dockerid) for casa-distro v2
+        clients.
+    type: bool
+    default: false
+  publish_dir:
+    description:
+      - The download directory on the publish host (created when missing).
+      - Required with O(state=published).
+    type: path
+  src:
+    description:
+      - With O(state=published), the SIF uploaded to the publish host (normally RV(upload_path)).
+        It is moved into place when published, and removed when it turns out to be published already.
+    type: path
+  name:
+    description:
+      - With O(state=published), the image name (C(<name>-<N>.sif)); defaults to the C(name) of
+        O(metadata).
+    type: str
+  base_url:
+    description:
+      - URL of O(publish_dir) on the web server; download URLs are added to the index and results.
+    type: str
+  verify_src:
+    description:
+      - Check the size, sha256 and md5 of O(src) against O(metadata) before publishing it.
+    type: bool
+    default: true
+  verify_published:
+    description:
+      - Recompute the checksum of the published file that matches O(metadata) before declaring the
+        image up to date, instead of trusting its JSON and size.
+    type: bool
+    default: false
+notes:
+  - O(state=present) runs on the host whose Docker daemon holds the image; it needs C(tar2sqfs)
+    (squashfs-tools-ng) and C(siftool) there for the native back end, and about twice the SIF
+    size of free space beside O(dest).
+  - O(state=published) runs on the publish host and only touches O(publish_dir); Ansible moves
+    the file there (M(ansible.builtin.copy) or M(ansible.posix.synchronize)) only when
+    RV(upload_needed) is true.
+seealso:
+  - module: casa.distro.casa_docker_image
+'''
+
+EXAMPLES = r'''
+- name: Convert an image to SIF (create_singularity)
+  casa.distro.casa_singularity_image:
+    image: 127.0.0.1:5000/casa/casa-run:5.3
+    dest: /srv/sif/casa-run-5.3.sif
+    metadata:
+      type: run
+      system: ubuntu-22.04
+      image_version: "5.3"
+  register: sif
+
+- name: Convert with zstd, forcing a rebuild, with a definition file made from the Dockerfile
+  casa.distro.casa_singularity_image:
+    image: casa/casa-dev:5.3
+    dest: /srv/sif/casa-dev-5.3.sif
+    dockerfile: /srv/recipes/casa-dev/Dockerfile
+    compression: zstd
+    backend: native
+    force: true
+
+- name: Ask the publish host whether the image is published already
+  casa.distro.casa_singularity_image:
+    state: published
+    publish_dir: /var/www/html/download
+    metadata: "{{ sif.metadata }}"
+  delegate_to: publish.example.org
+  register: publication
+
+- name: Upload the SIF only when it is not published yet
+  ansible.builtin.copy:
+    src: /srv/sif/casa-run-5.3.sif
+    dest: "{{ publication.upload_path }}"
+    mode: "0644"
+  delegate_to: publish.example.org
+  when: publication.upload_needed
+
+- name: Publish it with the next build number (publish_singularity)
+  casa.distro.casa_singularity_image:
+    state: published
+    publish_dir: /var/www/html/download
+    base_url: https://download.example.org/
+    metadata: "{{ sif.metadata }}"
+    src: "{{ publication.upload_path }}"
+  delegate_to: publish.example.org
+  when: publication.upload_needed
+'''
+
+RETURN = r'''
+path:
+  description: The SIF file (O(state=present)).
+  returned: state=present
+  type: str
+  sample: /srv/sif/casa-run-5.3.sif
+side_file:
+  description: The side file holding the metadata (O(state=present)).
+  returned: state=present
+  type: str
+  sample: /srv/sif/casa-run-5.3.sif.json
+converted:
+  description: Whether the SIF was (re)built by this task.
+  returned: state=present
+  type: bool
+build_reason:
+  description: Why the SIF was (or would be) built; null when it was up to date.
+  returned: state=present
+  type: str
+  sample: source image changed (sha256:1717e3eb330 -> sha256:2c2b1a0f9e1)
+backend:
+  description: The back end used (or that would be used).
+  returned: state=present
+  type: str
+  sample: native
+source_image_id:
+  description: Image ID of the Docker image converted.
+  returned: state=present
+  type: str
+source_reference:
+  description: The reference the image was found under.
+  returned: state=present
+  type: str
+source_digest:
+  description: Registry digest of the source image, when it has one.
+  returned: state=present
+  type: str
+arch:
+  description: Architecture of the image and of the SIF's system partition.
+  returned: state=present
+  type: str
+  sample: amd64
+metadata:
+  description:
+    - With O(state=present), the content of the side file (casa-distro v3 fields plus sha256,
+      source_image_id, source_digest); null in check mode when nothing exists yet.
+    - With O(state=published), the JSON written next to the published file, when published.
+  returned: success
+  type: dict
+  sample:
+    name: casa-run-5.3
+    type: run
+    system: ubuntu-22.04
+    image_version: "5.3"
+    size: 91688960
+    md5: c175b65901c1ce44f27cef4a53559547
+    sha256: 679bd548898f7ca4e063bc8a40ffca560ce66b1adcb6e6bd73686fb06a1d3ec6
+    image_id: cf563533-eb80-491a-9fd2-89a5b3e0a514
+    build_number: null
+sif_labels:
+  description: Labels recorded in the SIF (what C(apptainer inspect) shows).
+  returned: state=present
+  type: dict
+seconds:
+  description: Duration of the conversion.
+  returned: when converted
+  type: float
+name:
+  description: The published image name.
+  returned: state=published
+  type: str
+sha256:
+  description: Checksum of the image published or checked.
+  returned: state=published
+  type: str
+up_to_date:
+  description: Whether a published build already has this checksum.
+  returned: state=published
+  type: bool
+upload_needed:
+  description: Whether the SIF must be copied to RV(upload_path) before it can be published.
+  returned: state=published
+  type: bool
+upload_path:
+  description: Where to copy the SIF on the publish host (inside O(publish_dir), same filesystem).
+  returned: state=published and not up to date
+  type: str
+published:
+  description: Whether this task published a new build.
+  returned: state=published
+  type: bool
+build_number:
+  description: The build number of the published (or matching, or would-be) build.
+  returned: state=published, when known
+  type: int
+  sample: 3
+published_file:
+  description: File name of the published build, C(<name>-<N>.sif).
+  returned: state=published, when known
+  type: str
+  sample: casa-run-5.3-3.sif
+url:
+  description: Download URL of the published build (with O(base_url)).
+  returned: state=published with base_url
+  type: str
+index_path:
+  description: The JSON index of the download directory.
+  returned: state=published
+  type: str
+latest:
+  description: The latest build file of this name.
+  returned: state=published
+  type: str
+builds:
+  description: Every published build of this name, as in the index (file, build number, size, md5, sha256).
+  returned: state=published
+  type: list
+  elements: dict
+actions:
+  description: Everything done, in words, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["Converted casa/run:5.3 (sha256:1717e3eb330) to /srv/sif/run.sif with the native back end in 14.2 s (no SIF at /srv/sif/run.sif)"]
+command:
+  description: The command that failed.
+  returned: when an external tool failed
+  type: list
+  elements: str
+stderr:
+  description: The end of the failing command's error output.
+  returned: when an external tool failed
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.casa.distro.plugins.module_utils import _docker
+from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, docker_client
+from ansible_collections.casa.distro.plugins.module_utils._publish import Publisher, PublishError
+from ansible_collections.casa.distro.plugins.module_utils._sif import (
+    BACKENDS, COMPRESSIONS, SifError, SingularityConverter)
+
+
+def main():
+    argument_spec = docker_argument_spec(
+        state=dict(type='str', choices=['present', 'published'], default='present'),
+        image=dict(type='str'),
+        archive=dict(type='path'),
+        pull=dict(type='bool', default=False),
+        dest=dict(type='path'),
+        backend=dict(type='str', choices=list(BACKENDS), default='auto'),
+        compression=dict(type='str', choices=list(COMPRESSIONS), default='gzip'),
+        jobs=dict(type='int'),
+        dockerfile=dict(type='path'),
+        force=dict(type='bool', default=False),
+        metadata=dict(type='dict'),
+        v2_files=dict(type='bool', default=False),
+        publish_dir=dict(type='path'),
+        src=dict(type='path'),
+        name=dict(type='str'),
+        base_url=dict(type='str'),
+        verify_src=dict(type='bool', default=True),
+        verify_published=dict(type='bool', default=False),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[('state', 'present', ('dest',)),
+                     ('state', 'present', ('image', 'archive'), True),
+                     ('state', 'published', ('publish_dir',))],
+        mutually_exclusive=[('archive', 'pull')],
+    )
+    params = module.params
+    try:
+        if params['state'] == 'published':
+            result = Publisher(params, module.check_mode).run()
+        else:
+            if not _docker.HAS_DOCKER:
+                module.fail_json(msg=missing_required_lib('docker'), exception=str(_docker.DOCKER_IMPORT_ERROR))
+            converter = SingularityConverter(params, docker_client(module), module.check_mode)
+            result = converter.run()
+            if not module._diff:
+                result.pop('diff', None)
+    except (SifError, PublishError, _docker.DockerError) as exc:
+        module.fail_json(msg=exc.msg, **getattr(exc, 'details', {}))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
