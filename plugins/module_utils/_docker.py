@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import re
+import subprocess
+import tempfile
 import time
 
 try:
@@ -147,8 +150,15 @@ class DockerClient:
 
     # ------------------------------------------------------------------ build
     def build(self, context_dir, tag, dockerfile='Dockerfile', buildargs=None, labels=None,
-              target=None, network_mode=None, pull=False, nocache=False, on_line=None):
-        """Build ``context_dir`` (the SDK applies its .dockerignore) and tag the result.
+              target=None, network_mode=None, pull=False, nocache=False, on_line=None,
+              context_paths=None):
+        """Build ``context_dir`` and tag the result.
+
+        With ``context_paths`` (the paths relative to ``context_dir`` that make the context,
+        .dockerignore already applied), GNU tar streams them to the daemon as it reads them: the
+        SDK would first write the whole context to a temporary tar file in Python, which costs a
+        second copy of a large context. Without it, the SDK packs the directory itself and
+        applies its .dockerignore.
 
         Returns (image_id, log_lines). Raises BuildError with the failing step and the tail
         of the build log.
@@ -156,11 +166,17 @@ class DockerClient:
         tail = collections.deque(maxlen=LOG_TAIL_LINES)
         step = None
         image_id = None
+        packer = None
         try:
+            if context_paths is not None:
+                packer = ContextPacker(context_dir, context_paths)
+                source = dict(fileobj=packer.chunks(), custom_context=True)
+            else:
+                source = dict(path=context_dir)
             stream = self.api.build(
-                path=context_dir, dockerfile=dockerfile, tag=tag, buildargs=buildargs or {},
+                dockerfile=dockerfile, tag=tag, buildargs=buildargs or {},
                 labels=labels or {}, target=target, network_mode=network_mode, pull=pull,
-                nocache=nocache, rm=True, forcerm=True, decode=True)
+                nocache=nocache, rm=True, forcerm=True, decode=True, **source)
             for chunk in stream:
                 if 'stream' in chunk:
                     for line in chunk['stream'].splitlines():
@@ -184,8 +200,14 @@ class DockerClient:
         except BuildError:
             raise
         except Exception as exc:
-            raise BuildError('Building %s failed: %s' % (tag, _describe(exc)),
+            problem = packer.problem() if packer else None
+            raise BuildError('Building %s failed: %s' % (tag, problem or _describe(exc)),
                              failed_step=step, build_log_tail=list(tail), error=_describe(exc))
+        finally:
+            if packer:
+                packer.close()
+        if packer and packer.problem():
+            raise BuildError('Packing the build context of %s failed: %s' % (tag, packer.problem()))
         if not image_id:
             raise BuildError('Building %s produced no image ID; the daemon said: %s'
                              % (tag, ' | '.join(tail)), failed_step=step, build_log_tail=list(tail))
@@ -313,6 +335,43 @@ class DockerClient:
                                   % (what, attempt + 1, self.docker_host, message,
                                      _registry_hint(message)), attempts=attempt + 1)
         raise AssertionError('unreachable')  # pragma: no cover
+
+
+class ContextPacker:
+    """GNU tar writing a build context to a pipe, files owned by root as the docker CLI sends them."""
+
+    def __init__(self, context_dir, paths, chunk_size=1 << 20):
+        self.chunk_size = chunk_size
+        self.list_file = tempfile.NamedTemporaryFile('wb', prefix='casa-context-', suffix='.list')
+        for path in paths:
+            self.list_file.write(path.encode('utf-8', 'surrogateescape') + b'\0')
+        self.list_file.flush()
+        self.process = subprocess.Popen(
+            ['tar', '-C', context_dir, '--null', '--no-recursion', '--numeric-owner', '--owner=0',
+             '--group=0', '-T', self.list_file.name, '-cf', '-'],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, LC_ALL='C'))
+        self._problem = None
+
+    def chunks(self):
+        while True:
+            block = self.process.stdout.read(self.chunk_size)
+            if not block:
+                break
+            yield block
+        self.process.stdout.close()
+        if self.process.wait() != 0:
+            self._problem = 'tar exited with %d: %s' % (
+                self.process.returncode, self.process.stderr.read().decode('utf-8', 'replace').strip())
+
+    def problem(self):
+        return self._problem
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process.stderr.close()
+        self.list_file.close()
 
 
 def _registry_hint(message):

@@ -248,7 +248,8 @@ class DockerImageManager:
                 context, tag=image.reference, dockerfile=image.dockerfile,
                 buildargs=self.params.get('build_args'), labels=labels,
                 target=self.params.get('target'), network_mode=self.params.get('network'),
-                pull=False, nocache=self.params.get('nocache'))
+                pull=False, nocache=self.params.get('nocache'),
+                context_paths=[entry.relpath for entry in entries])
             return image_id
         finally:
             if staging:

@@ -308,13 +308,14 @@ def order_images(images, bases=None, unselected_dirs=()):
 class ContextEntry:
     """A file of the build context: where it comes from and, for templates, its rendering."""
 
-    __slots__ = ('relpath', 'source', 'rendered', 'mode')
+    __slots__ = ('relpath', 'source', 'rendered', 'mode', 'is_dir')
 
-    def __init__(self, relpath, source, rendered=None, mode=0o644):
+    def __init__(self, relpath, source, rendered=None, mode=0o644, is_dir=False):
         self.relpath = relpath
         self.source = source
         self.rendered = rendered
         self.mode = mode
+        self.is_dir = is_dir
 
 
 def context_entries(image):
@@ -341,6 +342,8 @@ def context_entries(image):
         except OSError:
             continue
         if stat.S_ISDIR(info.st_mode):
+            # Directories count too: an empty one is created by COPY.
+            entries.setdefault(relpath + '/', ContextEntry(relpath, source, None, stat.S_IMODE(info.st_mode), True))
             continue
         if relpath.endswith(TEMPLATE_SUFFIX):
             target = relpath[:-len(TEMPLATE_SUFFIX)]
@@ -353,6 +356,9 @@ def context_entries(image):
             entries[target] = ContextEntry(target, source, rendered, stat.S_IMODE(info.st_mode))
         elif relpath not in entries:
             entries[relpath] = ContextEntry(relpath, source, None, stat.S_IMODE(info.st_mode))
+    # Only empty directories need an entry of their own; the others come with their files.
+    parents = {os.path.dirname(entry.relpath) for entry in entries.values()}
+    entries = {key: entry for key, entry in entries.items() if not entry.is_dir or entry.relpath not in parents}
     if image.dockerfile not in entries:
         raise RecipeError('%s: no %s (nor %s%s) in the recipe directory'
                           % (recipe_dir, image.dockerfile, image.dockerfile, TEMPLATE_SUFFIX))
@@ -401,6 +407,9 @@ def stage_context(entries, destination):
     """Write the build context into ``destination``: hard links where possible, else copies."""
     for entry in entries:
         target = os.path.join(destination, entry.relpath)
+        if entry.is_dir:
+            os.makedirs(target, exist_ok=True)
+            continue
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if entry.rendered is not None:
             with open(target, 'wb') as handle:
@@ -485,6 +494,9 @@ def recipe_hash(entries, build_args=None, labels=None, target=None, parent_ids=N
     cache = digest_cache or FileDigestCache()
     digest = hashlib.sha256(HASH_SCHEME.encode())
     for entry in entries:
+        if entry.is_dir:
+            digest.update(('dir\0%s\n' % entry.relpath).encode())
+            continue
         if entry.rendered is not None:
             content = hashlib.sha256(entry.rendered).hexdigest()
         else:

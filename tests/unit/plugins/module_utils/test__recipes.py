@@ -291,3 +291,16 @@ def test_read_dockerfile_renders_the_template(tmp_path):
     assert recipes.read_dockerfile(image) == 'FROM base:1\n'
     with pytest.raises(recipes.RecipeError):
         recipes.read_dockerfile(recipes.ImageRecipe('x', ['1'], str(tmp_path / 'none')))
+
+
+def test_empty_directories_are_part_of_the_context(tmp_path):
+    image = make_image(tmp_path, {'Dockerfile': 'FROM a\n', 'full/file.txt': 'x'})
+    before = recipes.recipe_hash(recipes.context_entries(image))
+    os.makedirs(str(tmp_path / 'ctx' / 'empty'))
+    entries = recipes.context_entries(image)
+    assert [(e.relpath, e.is_dir) for e in entries if e.is_dir] == [('empty', True)]
+    assert recipes.recipe_hash(entries) != before
+    staged = tmp_path / 'staged'
+    staged.mkdir()
+    recipes.stage_context(entries, str(staged))
+    assert (staged / 'empty').is_dir() and (staged / 'full' / 'file.txt').exists()
