@@ -50,7 +50,7 @@ options:
     type: str
     default: auto
 requirements:
-  - Docker SDK for Python (C(docker)) >= 7.0 on the host the module runs on.
+  - Docker SDK for Python (C(docker)) >= 5.0 on the host the module runs on.
 '''
 
     # Registry credentials and retries, for modules that push to or pull from a registry.

@@ -163,9 +163,7 @@ class DockerClient:
         Returns (image_id, log_lines). Raises BuildError with the failing step and the tail
         of the build log.
         """
-        tail = collections.deque(maxlen=LOG_TAIL_LINES)
-        step = None
-        image_id = None
+        progress = BuildProgress(on_line)
         packer = None
         try:
             if context_paths is not None:
@@ -178,44 +176,33 @@ class DockerClient:
                 labels=labels or {}, target=target, network_mode=network_mode, pull=pull,
                 nocache=nocache, rm=True, forcerm=True, decode=True, **source)
             for chunk in stream:
-                if 'stream' in chunk:
-                    for line in chunk['stream'].splitlines():
-                        if not line.strip():
-                            continue
-                        tail.append(line)
-                        if on_line:
-                            on_line(line)
-                        if re.match(r'^Step \d+/\d+ : ', line):
-                            step = line
-                        match = re.match(r'^Successfully built ([0-9a-f]+)$', line)
-                        if match and not image_id:
-                            image_id = match.group(1)
-                if 'aux' in chunk and isinstance(chunk['aux'], dict) and chunk['aux'].get('ID'):
-                    image_id = chunk['aux']['ID']
-                if 'error' in chunk or 'errorDetail' in chunk:
-                    message = (chunk.get('errorDetail') or {}).get('message') or chunk.get('error')
+                progress.feed(chunk)
+                if progress.error:
                     raise BuildError(
-                        'Building %s failed at %s: %s' % (tag, step or 'the start of the build', message),
-                        failed_step=step, build_log_tail=list(tail), error=message)
+                        'Building %s failed at %s: %s' % (tag, progress.step or 'the start of the build',
+                                                          progress.error),
+                        failed_step=progress.step, build_log_tail=list(progress.tail), error=progress.error)
         except BuildError:
             raise
         except Exception as exc:
             problem = packer.problem() if packer else None
             raise BuildError('Building %s failed: %s' % (tag, problem or _describe(exc)),
-                             failed_step=step, build_log_tail=list(tail), error=_describe(exc))
+                             failed_step=progress.step, build_log_tail=list(progress.tail),
+                             error=_describe(exc))
         finally:
             if packer:
                 packer.close()
         if packer and packer.problem():
             raise BuildError('Packing the build context of %s failed: %s' % (tag, packer.problem()))
-        if not image_id:
+        details = dict(failed_step=progress.step, build_log_tail=list(progress.tail))
+        if not progress.image_id:
             raise BuildError('Building %s produced no image ID; the daemon said: %s'
-                             % (tag, ' | '.join(tail)), failed_step=step, build_log_tail=list(tail))
-        full_id = self.image_id(image_id)
+                             % (tag, ' | '.join(progress.tail)), **details)
+        full_id = self.image_id(progress.image_id)
         if not full_id:
             raise BuildError('Building %s reported image %s, which the daemon does not have'
-                             % (tag, image_id), failed_step=step, build_log_tail=list(tail))
-        return full_id, list(tail)
+                             % (tag, progress.image_id), **details)
+        return full_id, list(progress.tail)
 
     def import_rootfs(self, tar_stream, repository, tag, changes):
         """``docker import`` a root filesystem tar stream. Returns the new image ID."""
@@ -295,9 +282,7 @@ class DockerClient:
         reference = '%s:%s' % (repository, tag)
 
         def attempt():
-            for line in self.api.pull(repository, tag=tag, stream=True, decode=True, auth_config=auth):
-                if line.get('error'):
-                    raise DockerError(line['error'])
+            push_stream_digest(self.api.pull(repository, tag=tag, stream=True, decode=True, auth_config=auth))
             return self.image_id(reference)
         image_id = self._with_retries('pull %s' % reference, attempt)
         if not image_id:
@@ -309,14 +294,8 @@ class DockerClient:
         reference = '%s:%s' % (repository, tag)
 
         def attempt():
-            digest = None
-            for line in self.api.push(repository, tag=tag, stream=True, decode=True, auth_config=auth):
-                if line.get('error'):
-                    raise DockerError(line['error'])
-                aux = line.get('aux')
-                if isinstance(aux, dict) and aux.get('Digest'):
-                    digest = aux['Digest']
-            return digest
+            return push_stream_digest(self.api.push(repository, tag=tag, stream=True, decode=True,
+                                                    auth_config=auth))
         digest = self._with_retries('push %s' % reference, attempt)
         return digest or self.registry_digest(repository, tag, auth=auth)
 
@@ -335,6 +314,55 @@ class DockerClient:
                                   % (what, attempt + 1, self.docker_host, message,
                                      _registry_hint(message)), attempts=attempt + 1)
         raise AssertionError('unreachable')  # pragma: no cover
+
+
+class BuildProgress:
+    """Reads the classic builder's JSON stream: the current step, the last lines, the image ID
+    (from the ``aux`` record, or the "Successfully built" line of older daemons) and the error."""
+
+    def __init__(self, on_line=None):
+        self.on_line = on_line
+        self.tail = collections.deque(maxlen=LOG_TAIL_LINES)
+        self.step = None
+        self.image_id = None
+        self.error = None
+
+    def feed(self, chunk):
+        for line in (chunk.get('stream') or '').splitlines():
+            if not line.strip():
+                continue
+            self.tail.append(line)
+            if self.on_line:
+                self.on_line(line)
+            if re.match(r'^Step \d+/\d+ : ', line):
+                self.step = line
+            match = re.match(r'^Successfully built ([0-9a-f]+)$', line)
+            if match and not self.image_id:
+                self.image_id = match.group(1)
+        aux = chunk.get('aux')
+        if isinstance(aux, dict) and aux.get('ID'):
+            self.image_id = aux['ID']
+        if 'error' in chunk or 'errorDetail' in chunk:
+            self.error = (chunk.get('errorDetail') or {}).get('message') or chunk.get('error') or 'unknown error'
+
+
+def push_stream_digest(lines):
+    """The manifest digest of a push (or pull) progress stream; the stream's error raises.
+
+    The daemon reports the pushed digest only in an ``aux`` record (``{"Tag", "Digest", "Size"}``).
+    """
+    digest = None
+    for line in lines:
+        if line.get('error') or line.get('errorDetail'):
+            raise DockerError((line.get('errorDetail') or {}).get('message') or line.get('error'))
+        aux = line.get('aux')
+        if isinstance(aux, dict) and aux.get('Digest'):
+            digest = aux['Digest']
+        status = line.get('status') or ''
+        match = re.match(r'^Digest: (sha256:[0-9a-f]{64})$', status)
+        if match and not digest:
+            digest = match.group(1)
+    return digest
 
 
 class ContextPacker:

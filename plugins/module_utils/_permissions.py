@@ -65,25 +65,26 @@ OBSOLETE = ('last-update-time', 'dependency', 'inherit-working-directory')
 
 
 def _matches(value, type_word):
-    """Exact type checks, as subuser does them (a bool is not a number and 1 is not a bool)."""
+    """Type checks as strict as subuser's: 1 is not a bool, and neither an int nor a bool is a
+    float (JSON values are never subclasses, so isinstance is exact here)."""
     if type_word == _STRING:
-        return type(value) is str
+        return isinstance(value, str)
     if type_word == _NULL:
         return value is None
     if type_word == _BOOL:
-        return type(value) is bool
+        return isinstance(value, bool)
     if type_word == _FLOAT:
-        return type(value) is float
+        return isinstance(value, float)
     if type_word == _STRING_LIST:
-        return type(value) is list and all(type(item) is str for item in value)
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
     if type_word == _STRING_DICT:
-        return type(value) is dict and all(type(v) is str for v in value.values())
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
     if type_word == _ENTRYPOINTS:
-        return type(value) is dict and all(
-            type(v) is str or (type(v) is list and all(type(i) is str for i in v))
+        return isinstance(value, dict) and all(
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
             for v in value.values())
     if type_word == _OBJECT:
-        return type(value) is dict
+        return isinstance(value, dict)
     raise AssertionError(type_word)  # pragma: no cover
 
 
@@ -131,7 +132,7 @@ def validate(data, source='permissions.json'):
     granted (a value other than the default): a source granting nothing is conservative.
     """
     report = PermissionsReport(source)
-    if type(data) is not dict:
+    if not isinstance(data, dict):
         report.errors.append('%s: must be a JSON object of permissions, not %s'
                              % (source, _json_type(data)))
         return report
@@ -154,7 +155,7 @@ def validate(data, source='permissions.json'):
             report.errors.append('%s: permission "%s" is %s; expected %s'
                                  % (source, key, _show(value), _expected(types)))
             continue
-        if key in SUBKEYS and type(value) is dict:
+        if key in SUBKEYS and isinstance(value, dict):
             _check_subkeys(report, key, value)
         if key == 'user-dirs':
             _check_user_dirs(report, value)
@@ -197,7 +198,7 @@ def _check_user_dirs(report, value):
 
 
 def _check_executable(report, value):
-    paths = value if type(value) is list else [value] if value is not None else []
+    paths = value if isinstance(value, list) else [value] if value is not None else []
     if value == '' or value == []:
         report.warnings.append(
             '%s: "executable" is empty; leave it out (or null) for a library image source'

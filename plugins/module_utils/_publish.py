@@ -239,7 +239,8 @@ def build_index(publish_dir, base_url=None, now=None):
         image['latest'] = latest['file']
         image['latest_build_number'] = latest['build_number']
         image['latest_link'] = name + '-latest.sif'
-    return {'format': INDEX_FORMAT, 'generated': now.replace(microsecond=0).isoformat(), 'images': images}
+    return {'format': INDEX_FORMAT, 'generated': now.replace(microsecond=0).isoformat(), 'images': images,
+            'base_url': base_url}
 
 
 class _Lock:
@@ -267,19 +268,30 @@ def index_without_time(index):
     return data
 
 
+def _index_differs(path, index):
+    """Whether index.json must be (re)written; no index is written before the first build."""
+    current = load_json(path)
+    if current is None and not index['images']:
+        return False
+    return index_without_time(current) != index_without_time(index)
+
+
 def update_index(publish_dir, base_url=None, check_mode=False):
     """Rewrite index.json and the latest links from the published JSON files.
 
-    Runs under a lock, so concurrent publishers write consistent indexes. Returns (changed,
-    index).
+    Runs under a lock, so concurrent publishers write consistent indexes. Without ``base_url``,
+    the one recorded in the index is kept. Returns (changed, index).
     """
     path = os.path.join(publish_dir, INDEX_NAME)
+    if base_url is None:
+        # Keep the URLs of the index when a task does not repeat base_url.
+        base_url = (load_json(path) or {}).get('base_url')
     if check_mode:
         index = build_index(publish_dir, base_url)
-        return index_without_time(load_json(path)) != index_without_time(index), index
+        return _index_differs(path, index), index
     with _Lock(publish_dir):
         index = build_index(publish_dir, base_url)
-        changed = index_without_time(load_json(path)) != index_without_time(index)
+        changed = _index_differs(path, index)
         if changed:
             atomic_write(path, dump_json(index))
         for name, image in index['images'].items():
@@ -343,6 +355,8 @@ class Publisher:
         sha256 = metadata['sha256']
         base_url = params.get('base_url')
         result = {'name': name, 'sha256': sha256, 'publish_dir': publish_dir}
+        before = load_json(os.path.join(publish_dir, INDEX_NAME)) or {}
+        latest_before = ((before.get('images') or {}).get(name) or {}).get('latest')
         existing = find_published(publish_dir, name, sha256, verify=params.get('verify_published'))
         upload_path = os.path.join(publish_dir, INCOMING_DIR, '%s-%s.sif' % (name, sha256[:16]))
         if existing:
@@ -380,6 +394,10 @@ class Publisher:
                       builds=image.get('builds', []))
         if base_url and result.get('published_file'):
             result['url'] = base_url.rstrip('/') + '/' + result['published_file']
+        result['diff'] = {'before': {'latest': latest_before},
+                          'after': {'latest': result.get('published_file') if result.get('published') or (
+                              self.check_mode and result.get('build_number') and not result.get('up_to_date'))
+                              else image.get('latest')}}
         result.update(changed=self.changed, actions=self.actions)
         return result
 

@@ -26,6 +26,7 @@ import html
 import os
 import re
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 try:
@@ -667,9 +668,39 @@ def set_entry(plan, project, name, entry):
     plan['projects'].setdefault(project, {})[name] = entry
 
 
-def dump_plan(plan):
-    return yaml.dump(sorted_plan(plan), Dumper=_YAML_DUMPER, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=120)
+def _yaml_text(data):
+    return yaml.dump(data, Dumper=_YAML_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
+
+
+def _entry_text(project, name, entry):
+    """The YAML of one component under ``projects:``, its project key on the first line."""
+    return ''.join('  ' + line for line in _yaml_text({project: {name: entry}}).splitlines(True))
+
+
+def dump_plan(plan, cache=None):
+    """The plan file text: projects and components sorted, entry keys in schema order.
+
+    Rendered component by component, so that ``cache`` ({(project, component): text}) spares a
+    resumable apply, which saves the plan after every action, from rendering the whole plan each
+    time; a caller changing an entry drops its key from the cache.
+    """
+    parts = [_yaml_text({'schema_version': plan.get('schema_version', SCHEMA_VERSION),
+                         'generator': plan.get('generator', GENERATOR)})]
+    previous = None
+    body = []
+    for project, name, entry in plan_entries(plan):
+        key = (project, name)
+        text = cache.get(key) if cache is not None else None
+        if text is None:
+            text = _entry_text(project, name, entry)
+            if cache is not None:
+                cache[key] = text
+        if project == previous:
+            text = text.split('\n', 1)[1]
+        previous = project
+        body.append(text)
+    parts.append('projects:\n' if body else 'projects: {}\n')
+    return ''.join(parts + body)
 
 
 def validate_plan(data, path):
@@ -694,6 +725,12 @@ def validate_plan(data, path):
             for key in ('url', 'bug_fix', 'latest_release', 'actions'):
                 if key not in entry:
                     raise ReleasePlanError('%s: missing key %s' % (where, key), file=path)
+            for key in ('bug_fix', 'latest_release'):
+                if not isinstance(entry[key], dict) or not entry[key].get('branch') and entry.get('state') != 'ignored':
+                    raise ReleasePlanError('%s.%s must be a mapping with branch, commit and version' % (where, key), file=path)
+                value = entry[key].get('version')
+                if value is not None and not isinstance(value, str):
+                    raise ReleasePlanError('%s.%s.version must be a quoted string, got %r' % (where, key, value), file=path, value=value)
             for key in ('info', 'warnings', 'errors'):
                 entry.setdefault(key, [])
                 if not isinstance(entry[key], list):
@@ -915,8 +952,12 @@ class LocalClone:
         try:
             if os.path.isdir(os.path.join(self.path, '.git')):
                 self.repo = git.Repo(self.path)
+            elif not os.path.exists(self.path):
+                # One process for init, remote and the first fetch.
+                git.cmd.Git().execute(['git', 'clone', '--quiet', '--no-checkout', url, self.path],
+                                      env=dict(os.environ, **env))
+                self.repo = git.Repo(self.path)
             else:
-                os.makedirs(self.path, exist_ok=True)
                 self.repo = git.Repo.init(self.path)
             self.repo.git.update_environment(**env)
             urls = [r.url for r in self.repo.remotes if r.name == 'origin']
@@ -924,7 +965,7 @@ class LocalClone:
                 self.repo.git.remote('add', 'origin', url)
             elif urls[0] != url:
                 self.repo.git.remote('set-url', 'origin', url)
-        except (git.GitCommandError, git.InvalidGitRepositoryError, OSError) as exc:
+        except (git.GitCommandError, git.InvalidGitRepositoryError, git.NoSuchPathError, OSError) as exc:
             raise ReleasePlanError('%s: cannot prepare the working clone %s: %s' % (name, self.path, _git_error(exc)), path=self.path)
 
     def close(self):
@@ -1018,8 +1059,7 @@ class LocalClone:
         with open(full, 'w') as handle:
             handle.write(write_version(path, text, Version(new)))
         try:
-            self.repo.git.add('--', path)
-            self.repo.git.commit('--quiet', '--no-verify', '--message', message)
+            self.repo.git.commit('--quiet', '--no-verify', '--message', message, '--', path)
         except git.GitCommandError as exc:
             raise ReleasePlanError('%s: git commit failed: %s (set git_author_name and git_author_email)'
                                    % (self.name, _git_error(exc)))
@@ -1088,6 +1128,8 @@ class Applier:
         self.done = []        # what was done (or would be done, in check mode), in words
         self.adopted = []     # actions found already applied on the remote (an interrupted run)
         self.changed = False
+        self.rendered = {}    # (project, component) -> its YAML in the plan file, see dump_plan
+        self.lock = threading.Lock()
 
     def pending(self):
         return [(p, n, e) for p, n, e in plan_entries(self.plan)
@@ -1198,13 +1240,14 @@ class Applier:
         action['status'] = 'done'
         entry['state'] = component_state(entry)
         self.changed = True
+        self.rendered.pop((project, name), None)
         self.save()
 
     def save(self):
         if self.check_mode:
             return
         try:
-            atomic_write(self.plan_path, dump_plan(self.plan))
+            atomic_write(self.plan_path, dump_plan(self.plan, self.rendered))
         except OSError as exc:
             raise ReleasePlanError('cannot write plan_file %s: %s' % (self.plan_path, exc.strerror), file=self.plan_path)
 
@@ -1214,22 +1257,47 @@ class Applier:
         if not pending:
             return
         self.check_remotes(pending)
-        for project, name, entry in self.pending():
-            if self.check_mode:
-                # The dry run: every action listed, marked done in memory only (for the diff).
+        if self.check_mode:
+            # The dry run: every action listed, marked done in memory only (for the diff).
+            for project, name, entry in self.pending():
                 for action in entry['actions']:
                     if action['status'] != 'done':
                         self.done.append('would %s' % describe_action(project, name, action))
                         action['status'] = 'done'
                 entry['state'] = component_state(entry)
-                continue
+            return
+        # Components are independent: several are released at once, each in its action order.
+        # The plan is changed and saved under a lock, so that each save holds whole actions.
+        todo = self.pending()
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            outcomes = list(pool.map(self._apply_one, todo))
+        failures = []
+        for done, error in outcomes:
+            self.done.extend(done)
+            if error is not None:
+                failures.append(error)
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise ReleasePlanError('%d components failed: %s' % (len(failures), '; '.join(str(f) for f in failures)),
+                                   failures=[str(f) for f in failures])
+
+    def _apply_one(self, item):
+        project, name, entry = item
+        done = []
+        try:
             clone = LocalClone(self.work_dir, name, entry['url'], self.env)
             try:
-                self._apply_component(project, name, entry, clone)
+                self._apply_component(project, name, entry, clone, done)
             finally:
                 clone.close()
+        except ReleasePlanError as exc:
+            return done, exc
+        except OSError as exc:
+            return done, ReleasePlanError('%s: %s' % (name, exc))
+        return done, None
 
-    def _apply_component(self, project, name, entry, clone):
+    def _apply_component(self, project, name, entry, clone, done):
         latest = entry['latest_release']
         clone.ensure_commits({entry['bug_fix']['branch']: entry['bug_fix']['commit'], latest['branch']: latest.get('commit')})
         target = entry['bug_fix']['commit']
@@ -1239,26 +1307,29 @@ class Applier:
                 target = action['result_commit']
             if action['status'] == 'done':
                 continue
+            result = None
             if kind == 'tag':
                 clone.tag(action['tag'], action['commit'], 'Release %s' % action['tag'])
                 clone.push('refs/tags/%s:refs/tags/%s' % (action['tag'], action['tag']))
             elif kind == 'set_version':
                 message = BUMP_MESSAGE.format(old=action['from_version'], new=action['version'])
-                commit = clone.commit_version(action['parent'], action['file'], action['from_version'], action['version'],
+                result = clone.commit_version(action['parent'], action['file'], action['from_version'], action['version'],
                                               message + '\n\nMade by casa.distro.casa_release_plan.\n')
-                clone.push('%s:refs/heads/%s' % (commit, action['branch']))
-                action['result_commit'] = target = commit
+                clone.push('%s:refs/heads/%s' % (result, action['branch']))
+                target = result
             else:
                 lease = '--force-with-lease=refs/heads/%s:%s' % (action['branch'], action.get('from_commit') or '')
                 clone.push('%s:refs/heads/%s' % (target, action['branch']), lease)
-                action['result_commit'] = target
-            action['status'] = 'done'
-            self.changed = True
-            self.done.append(describe_action(project, name, action))
-            entry['state'] = component_state(entry)
-            self.save()
-        entry['state'] = component_state(entry)
-        self.save()
+                result = target
+            with self.lock:
+                if result is not None:
+                    action['result_commit'] = result
+                action['status'] = 'done'
+                entry['state'] = component_state(entry)
+                self.changed = True
+                self.rendered.pop((project, name), None)
+                self.save()
+            done.append(describe_action(project, name, action))
 
 
 # ------------------------------------------------------------------------------------ runner

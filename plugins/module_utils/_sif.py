@@ -746,8 +746,9 @@ def run_tool(argv, what):
         raise SifError('Cannot run %s: %s' % (argv[0], exc), command=argv)
     if proc.returncode != 0:
         stderr = proc.stderr.decode('utf-8', 'replace')
-        raise SifError('%s failed (rc=%d): %s%s' % (what, proc.returncode, stderr.strip()[-2000:],
-                                                     _space_hint(stderr, argv[-1])),
+        message = '%s failed (rc=%d): %s%s' % (what, proc.returncode, stderr.strip()[-2000:],
+                                               _space_hint(stderr, argv[-1]))
+        raise SifError(message,
                        command=argv, rc=proc.returncode, stdout=proc.stdout.decode('utf-8', 'replace')[-4000:],
                        stderr=stderr[-4000:])
     return proc.stdout.decode('utf-8', 'replace')
@@ -863,8 +864,8 @@ def file_digests(path, algorithms=('md5', 'sha256')):
             for block in iter(lambda: handle.read(CHUNK * 4), b''):
                 hashers[0].update(block)
         return {algorithms[0]: hashers[0].hexdigest()}
-    slots = [threading.Semaphore(0) for _ in hashers]
-    done = [threading.Semaphore(0) for _ in hashers]
+    slots = [threading.Semaphore(0) for dummy in hashers]
+    done = [threading.Semaphore(0) for dummy in hashers]
     current = [None]
 
     def worker(index):
@@ -1043,6 +1044,10 @@ def available_backend(requested, which=None):
     return 'native'
 
 
+class _WouldFetch(Exception):
+    """Check mode: the source would have to be pulled or loaded first, so nothing more is known."""
+
+
 class SingularityConverter:
     """Carries out one ``state=present`` task: convert a Docker image to a SIF."""
 
@@ -1072,6 +1077,8 @@ class SingularityConverter:
                 if before != after:
                     self.actions.append('Pulled %s: %s -> %s' % (reference, before, after))
         info = self.client.inspect_image(reference)
+        if info is None and self.check_mode and params.get('pull'):
+            raise _WouldFetch('Would pull %s and convert it' % reference)
         if info is None:
             raise SifError('Source image %s is not in the Docker daemon at %s: build or pull it first '
                            '(or set pull=true to fetch it from its registry, or archive= for a '
@@ -1104,9 +1111,7 @@ class SingularityConverter:
         target = reference or (tags[0] if tags else image_id)
         if self.client.image_id(image_id) is None:
             if self.check_mode:
-                self.actions.append('Would load %s into the Docker daemon' % archive)
-                raise SifError('check mode cannot convert %s: the archive is not loaded into the daemon'
-                               % archive)
+                raise _WouldFetch('Would load %s into the Docker daemon and convert it' % archive)
             try:
                 with open(archive, 'rb') as handle:
                     for line in self.client.api.load_image(handle):
@@ -1147,8 +1152,9 @@ class SingularityConverter:
         if previous != source.image_id:
             return 'source image changed (%s -> %s)' % (previous[:19], source.image_id[:19]), labels, side
         if labels.get(LABEL_COMPRESSION) != self.params.get('compression'):
-            return 'compression changed (%s -> %s)' % (labels.get(LABEL_COMPRESSION),
-                                                        self.params.get('compression')), labels, side
+            reason = 'compression changed (%s -> %s)' % (labels.get(LABEL_COMPRESSION),
+                                                         self.params.get('compression'))
+            return reason, labels, side
         return None, labels, side
 
     def side_file_stale(self, dest, labels, side):
@@ -1172,14 +1178,23 @@ class SingularityConverter:
         dest = os.path.abspath(params['dest'])
         if not os.path.isdir(os.path.dirname(dest)):
             raise SifError('The directory of dest %s does not exist' % dest)
-        source = self.source()
+        try:
+            source = self.source()
+        except _WouldFetch as exc:
+            self.actions.append(str(exc))
+            self.result.update(changed=True, actions=self.actions, path=dest, side_file=side_file_path(dest),
+                               converted=False, build_reason='the source image is not in the daemon yet',
+                               diff={'before': {}, 'after': {}})
+            return self.result
         backend = available_backend(params.get('backend') or 'auto', self.which)
         self.result.update(dest=dest, source_image_id=source.image_id, source_reference=source.reference,
                            source_digest=source.digest, backend=backend, arch=source.arch)
         for stale in stale_work_dirs(dest):
             if not self.check_mode:
                 shutil.rmtree(stale, ignore_errors=True)
-            self.actions.append('Removed %s, left by an interrupted conversion' % stale)
+            self.changed = True
+            self.actions.append('%s %s, left by an interrupted conversion'
+                                % ('Would remove' if self.check_mode else 'Removed', stale))
         reason, labels, side = self.existing_state(dest, source)
         before = {'source_image_id': (labels or {}).get(LABEL_SOURCE_ID), 'sha256': (side or {}).get('sha256'),
                   'size': os.path.getsize(dest) if os.path.isfile(dest) else None}
@@ -1212,8 +1227,10 @@ class SingularityConverter:
             self.actions.append('Converted %s (%s) to %s with the %s back end in %.1f s (%s)'
                                 % (source.reference, source.image_id[:19], dest, backend,
                                    time.time() - started, reason))
-        after = {'source_image_id': source.image_id if (reason is None or not self.check_mode) else source.image_id,
-                 'sha256': (side or {}).get('sha256'), 'size': (side or {}).get('size')}
+        predicted = self.check_mode and reason is not None  # checksum and size unknown before building
+        after = {'source_image_id': source.image_id,
+                 'sha256': None if predicted else (side or {}).get('sha256'),
+                 'size': None if predicted else (side or {}).get('size')}
         self.result['diff'] = {'before': before, 'after': after}
         self.result['changed'] = self.changed
         self.result['actions'] = self.actions
@@ -1257,14 +1274,14 @@ class SingularityConverter:
         labels = self.labels_for(source, source.reference, 'native', str(uuid.uuid4()))
         text = labels_json(labels)
         entries = singularity_d_entries(source.config, text, deffile)
-        env_scripts = dict(('/' + name, payload) for name, kind, _mode, payload in entries
+        env_scripts = dict(('/' + name, payload) for name, kind, dummy_mode, payload in entries
                            if name.startswith('.singularity.d/env/') and kind == 'file' and payload)
         squashfs = os.path.join(work, 'rootfs.sqfs')
         mtime = int(time.time())
         jobs = self.params.get('jobs') or cpu_count()
         with self.client.exported_filesystem(source.image_id, chunk_size=CHUNK) as chunks:
             make_squashfs(chunks, squashfs, self.params['compression'], jobs, entries, mtime)
-        runscript = next(payload for name, _k, _m, payload in entries if name == '.singularity.d/runscript')
+        runscript = next(entry[3] for entry in entries if entry[0] == '.singularity.d/runscript')
         metadata = inspect_metadata(labels, deffile, runscript, env_scripts, _HEADER)
         oci_config = dict((key, source.config.get(key)) for key in
                           ('Cmd', 'Entrypoint', 'Env', 'Labels', 'WorkingDir', 'User', 'ExposedPorts', 'Volumes')

@@ -43,6 +43,13 @@ except ImportError as exc:  # pragma: no cover - reported by the module through 
     HAS_GITPYTHON = False
     GITPYTHON_IMPORT_ERROR = exc
 
+try:
+    from docker.utils.build import PatternMatcher
+    HAS_DOCKER_PATTERNS = True
+except ImportError:  # pragma: no cover - only builds need it, and they need docker anyway
+    PatternMatcher = None
+    HAS_DOCKER_PATTERNS = False
+
 from ansible_collections.casa.distro.plugins.module_utils import _permissions as permissions_mod
 
 SUBUSER_JSON = '.subuser.json'
@@ -98,7 +105,7 @@ def load_json(data, where):
         column = getattr(exc, 'colno', None)
         message = getattr(exc, 'msg', str(exc))
         if line is not None:
-            raise SubuserError('%s:%d:%d: invalid JSON: %s' % (where, line, column, message),
+            raise SubuserError('%s:%s:%s: invalid JSON: %s' % (where, line, column, message),
                                file=where, line=line, column=column)
         raise SubuserError('%s: invalid JSON: %s' % (where, message), file=where)
 
@@ -518,6 +525,20 @@ class GitTree:
         return entries
 
 
+def apply_dockerignore(entries):
+    """The entries Docker would send: those not excluded by the context's .dockerignore.
+
+    The .dockerignore itself stays (Docker reads it); an ignored file then changes nothing.
+    """
+    ignore = [e for e in entries if e.relpath == '.dockerignore']
+    if not ignore or not HAS_DOCKER_PATTERNS:
+        return entries
+    patterns = [line.strip() for line in ignore[0].read().decode('utf-8', 'replace').splitlines()
+                if line.strip() and not line.strip().startswith('#')]
+    matcher = PatternMatcher(patterns)
+    return [e for e in entries if e.relpath in ('.dockerignore', 'Dockerfile') or not matcher.matches(e.relpath)]
+
+
 def context_hash(entries):
     """SHA-256 over the paths, kinds and blob IDs of a build context (same for git and disk)."""
     digest = hashlib.sha256(HASH_SCHEME.encode())
@@ -569,7 +590,11 @@ def fetch_mirror(url, cache_dir, update=True):
             temporary = tempfile.mkdtemp(prefix='.clone-', dir=cache_dir)
             try:
                 gitpython.Repo.clone_from(url, temporary, mirror=True)
-                os.rename(temporary, path)
+                try:
+                    os.rename(temporary, path)
+                except OSError:
+                    if not os.path.isdir(path):  # else another run cloned it meanwhile
+                        raise
             finally:
                 shutil.rmtree(temporary, ignore_errors=True)
             update = True
@@ -1155,6 +1180,7 @@ class SourceBuild:
         self.context_hash = None
         self.build_hash = None
         self.built = False
+        self.pending = False  # would be built (check mode)
         self.build_reason = None
         self.parent_image_id = None
         self.labels = {}
@@ -1214,14 +1240,15 @@ class SubuserBuilder:
             self.validate_reference(repository, [tag], 'image of %s' % source.identifier)
         result = SourceBuild(source, reference)
         repository = source.repository
-        entries = repository.tree.files(source.build_context, source.where(source.build_context))
+        entries = apply_dockerignore(
+            repository.tree.files(source.build_context, source.where(source.build_context)))
         result.context_hash = context_hash(entries)
         text = repository.tree.read(source.image_file, source.where(source.image_file)).decode('utf-8', 'replace')
         parent_result = done.get(source.parent.key) if source.parent is not None else None
         parent_pending = False
         if source.parent is not None:
-            result.parent_image_id = parent_result.image_id
-            parent_pending = result.parent_image_id is None
+            parent_pending = parent_result.pending
+            result.parent_image_id = None if parent_pending else parent_result.image_id
             dockerfile = render_image_file(text, result.parent_image_id or 'pending')
         else:
             dockerfile = text if text.endswith('\n') else text + '\n'
@@ -1266,6 +1293,8 @@ class SubuserBuilder:
             return result
         self.changed = True
         if self.check_mode:
+            result.pending = True
+            result.image_id = result.image_id_before
             result.actions.append('Would build %s as %s (%s)' % (source.identifier, reference, reason))
             return result
         staging = tempfile.mkdtemp(prefix='casa-subuser-')
@@ -1326,11 +1355,13 @@ def publish_files(spec, where):
         if not isinstance(image, str) or re.search(r'\s', image):
             raise SubuserError('%s: image %s is not an image reference' % (where, _show(image)))
         lines.append('FROM %s' % image)
-        image_file = 'Dockerfile'
     else:
         parse_identifier(parent, in_image_file=True, where='%s parent' % where)
         lines.append('FROM-SUBUSER-IMAGE %s' % parent)
-        image_file = 'SubuserImagefile'
+    # Always a SubuserImagefile (one without FROM-SUBUSER-IMAGE is used as it is): subuser
+    # 0.6.2 tests file existence in git repositories by base name only, so a Dockerfile in one
+    # image source would make it look for a Dockerfile in every other one.
+    image_file = 'SubuserImagefile'
     for instruction in spec.get('instructions') or []:
         if not isinstance(instruction, str) or _FROM_SUBUSER_PREFIX_RE.match(instruction):
             raise SubuserError('%s: instructions must be Dockerfile lines, got %s'
@@ -1433,6 +1464,15 @@ def publish(dest, sources, branch=None, image_sources_dir='', version_constraint
                 if item not in generated and os.path.isfile(os.path.join(base, item, PERMISSIONS_JSON)):
                     _remove(os.path.join(base, item))
                     removed.append(item)
+        for directory, dirnames, names in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d != '.git']
+            if 'Dockerfile' in names:
+                warnings.append(
+                    '%s holds a Dockerfile: subuser 0.6.2 reading the repository through git '
+                    'checks file existence by base name only, and then looks for a Dockerfile in '
+                    'every image source; name image files SubuserImagefile'
+                    % os.path.relpath(os.path.join(directory, 'Dockerfile'), root))
+                break
         repo.git.add('-A')
         status = repo.git.status('--porcelain', '--no-renames').splitlines()
         changed_files = sorted(line[3:] for line in status if line.strip())

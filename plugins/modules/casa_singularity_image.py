@@ -31,13 +31,13 @@ description:
     O(compression) (recorded in the SIF labels and the side file); O(force=true) rebuilds.
   - O(state=published) replaces C(publish_singularity) and C(publish_base_image). It runs on the
     publish host and works on its download directory O(publish_dir). When no published build of
-    the image has the checksum of O(metadata), it returns RV(upload_needed) and RV(upload_path):
+    the image has the checksum of O(metadata), it returns RV(upload_needed) and RV(upload_path);
     copy the SIF there (for example with M(ansible.builtin.copy)) and call the module again with
     O(src). It then allocates the next build number atomically (race-safe with O_EXCL
     reservations), renames the upload to C(<name>-<N>.sif), writes C(<name>-<N>.sif.json), and
     updates C(index.json) and the C(<name>-latest.sif) symlinks.
 author:
-  - casa.distro developers
+  - casa.distro developers (@casa-distro)
 extends_documentation_fragment:
   - casa.distro.docker
   - casa.distro.docker.registry
@@ -53,6 +53,7 @@ attributes:
     support: full
     details:
       - O(state=present) shows the source image ID, size and sha256 of O(dest) before and after.
+      - O(state=published) shows the latest published build of the name before and after.
   idempotent:
     support: full
     details:
@@ -401,10 +402,10 @@ def main():
                 module.fail_json(msg=missing_required_lib('docker'), exception=str(_docker.DOCKER_IMPORT_ERROR))
             converter = SingularityConverter(params, docker_client(module), module.check_mode)
             result = converter.run()
-            if not module._diff:
-                result.pop('diff', None)
     except (SifError, PublishError, _docker.DockerError) as exc:
         module.fail_json(msg=exc.msg, **getattr(exc, 'details', {}))
+    if not module._diff:
+        result.pop('diff', None)
     module.exit_json(**result)
 
 

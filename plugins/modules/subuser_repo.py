@@ -36,7 +36,7 @@ description:
     of C(FROM-SUBUSER-IMAGE) are detected and named; builds use the layer cache unless
     O(nocache=true).
 author:
-  - casa.distro developers
+  - casa.distro developers (@casa-distro)
 extends_documentation_fragment:
   - casa.distro.docker
   - casa.distro.docker.registry
@@ -185,8 +185,12 @@ options:
       sources:
         description:
           - The image sources to write. Each is the directory C(<name>/) with C(permissions.json)
-            and C(image/Dockerfile) (or C(image/SubuserImagefile) with O(publish.sources[].parent)).
-            Files in it that are not listed here are removed.
+            and C(image/SubuserImagefile), starting C(FROM) O(publish.sources[].image) or
+            C(FROM-SUBUSER-IMAGE) O(publish.sources[].parent). Files in it that are not listed
+            here are removed.
+          - The image file is always named C(SubuserImagefile), never C(Dockerfile). subuser 0.6.2
+            checks file existence in git repositories by base name only, so one C(Dockerfile)
+            anywhere would make it look for a C(Dockerfile) in every image source.
         type: list
         elements: dict
         required: true
@@ -227,7 +231,7 @@ options:
             O(publish.image_sources_dir).
         type: bool
         default: false
-      message:
+      commit_message:
         description: Commit message.
         type: str
         default: Publish subuser image sources
@@ -495,8 +499,6 @@ build_log_tail:
   elements: str
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.casa.distro.plugins.module_utils import _docker
@@ -528,7 +530,7 @@ def run(module):
             spec['dest'], spec['sources'], branch=spec['branch'],
             image_sources_dir=spec['image_sources_dir'],
             version_constraints=spec['version_constraints'], prune=spec['prune'],
-            message=spec['message'], author_name=spec['author_name'],
+            message=spec['commit_message'], author_name=spec['author_name'],
             author_email=spec['author_email'], check_mode=module.check_mode)
         for warning in published.pop('warnings'):
             module.warn(warning)
@@ -604,7 +606,7 @@ def main():
                 files=dict(type='dict', default={}),
             ), mutually_exclusive=[('image', 'parent')], required_one_of=[('image', 'parent')]),
             prune=dict(type='bool', default=False),
-            message=dict(type='str', default='Publish subuser image sources'),
+            commit_message=dict(type='str', default='Publish subuser image sources'),
             author_name=dict(type='str', default='casa.distro'),
             author_email=dict(type='str', default='casa.distro@localhost'),
         )),
@@ -619,8 +621,6 @@ def main():
     )
     if not _subuser.HAS_GITPYTHON and (module.params['url'] or module.params['operation'] == 'publish'):
         module.fail_json(msg=missing_required_lib('GitPython'), exception=str(_subuser.GITPYTHON_IMPORT_ERROR))
-    for key in ('cache_dir',):
-        module.params[key] = os.path.expanduser(module.params[key])
     try:
         result = run(module)
     except (_subuser.SubuserError, RecipeError, _docker.DockerError) as exc:

@@ -108,3 +108,53 @@ def test_permanent_error_is_not_retried():
         client._with_retries('push x', operation)
     assert operation.calls == 1 and delays == []
     assert 'registry_username' in str(err.value)
+
+
+def test_push_stream_digest_from_the_aux_record():
+    lines = [
+        {'status': 'The push refers to repository [127.0.0.1:5000/casa/run]'},
+        {'status': 'Pushed', 'progressDetail': {}, 'id': 'a1b2'},
+        {'status': '5.3: digest: sha256:%s size: 528' % ('1' * 64)},
+        {'progressDetail': {}, 'aux': {'Tag': '5.3', 'Digest': 'sha256:' + 'a' * 64, 'Size': 528}},
+    ]
+    assert _docker.push_stream_digest(lines) == 'sha256:' + 'a' * 64
+
+
+def test_pull_stream_digest_from_the_status_line():
+    lines = [{'status': 'Pulling from casa/run', 'id': '5.3'},
+             {'status': 'Digest: sha256:' + 'b' * 64},
+             {'status': 'Status: Image is up to date for 127.0.0.1:5000/casa/run:5.3'}]
+    assert _docker.push_stream_digest(lines) == 'sha256:' + 'b' * 64
+
+
+def test_push_stream_error_raises_the_daemon_message():
+    lines = [{'status': 'Preparing'}, {'errorDetail': {'message': 'denied: access forbidden'}, 'error': 'denied'}]
+    with pytest.raises(_docker.DockerError) as err:
+        _docker.push_stream_digest(lines)
+    assert 'access forbidden' in str(err.value)
+
+
+def test_build_progress_tracks_step_tail_and_id():
+    progress = _docker.BuildProgress()
+    for chunk in [{'stream': 'Step 1/2 : FROM debian\n'}, {'stream': ' ---> 1234\n'},
+                  {'stream': 'Step 2/2 : RUN make\n'}, {'stream': 'compiling\nlinking\n'},
+                  {'aux': {'ID': 'sha256:' + 'c' * 64}}, {'stream': 'Successfully built cccccccccccc\n'}]:
+        progress.feed(chunk)
+    assert progress.step == 'Step 2/2 : RUN make'
+    assert list(progress.tail)[-3:] == ['compiling', 'linking', 'Successfully built cccccccccccc']
+    assert progress.image_id == 'sha256:' + 'c' * 64 and progress.error is None
+
+
+def test_build_progress_old_daemons_and_errors():
+    progress = _docker.BuildProgress()
+    progress.feed({'stream': 'Successfully built 0123456789ab\n'})
+    assert progress.image_id == '0123456789ab'
+    progress.feed({'errorDetail': {'code': 1, 'message': "The command '/bin/sh -c false' returned a non-zero code: 1"},
+                   'error': 'x'})
+    assert 'non-zero code' in progress.error
+
+
+def test_build_progress_keeps_only_the_last_lines():
+    progress = _docker.BuildProgress()
+    progress.feed({'stream': ''.join('line %d\n' % i for i in range(100))})
+    assert len(progress.tail) == _docker.LOG_TAIL_LINES and progress.tail[-1] == 'line 99'
