@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all setup host venv link release test sanity units lint docs changelog-lint integration bench clean
+.PHONY: all setup host venv link release test test-tools sanity units lint docs changelog-lint integration bench clean
 
 all: test
 
@@ -38,10 +38,13 @@ release: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/release.yml
 
 ## tests ----------------------------------------------------------------------
-test: setup sanity units lint docs integration
+test: setup test-tools sanity units lint docs integration
 	@echo "make test: all checks passed"
 
-sanity: venv
+test-tools: host
+	bash tests/utils/setup-test-tools.sh
+
+sanity: venv test-tools
 	$(ANSIBLE_TEST) sanity --python 3.11 --local --color no
 
 units: venv

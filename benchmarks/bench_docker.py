@@ -83,7 +83,7 @@ def bench_noop_large_context():
     assert result['changed'], result
     print('  first build of the 1 GiB context through the module: %.2f s' % first)
     warm = []
-    for _ in range(3):
+    for dummy_run in range(3):
         seconds, result = run_module('casa_docker_image', args)
         assert not result['changed'], result
         warm.append(seconds)
@@ -91,7 +91,7 @@ def bench_noop_large_context():
     cold, result = run_module('casa_docker_image', args)
     assert not result['changed'], result
     cli = [run_timed(['docker', 'build', '-q', '-t', 'casa-bench/large-cli:1', context],
-                     env=dict(os.environ, DOCKER_BUILDKIT='0')) for _ in range(2)]
+                     env=dict(os.environ, DOCKER_BUILDKIT='0')) for dummy_run in range(2)]
     ok = report('no-op re-run, 1 GiB context, module', median(warm), median(cli),
                 'cached docker build', '<=2')
     report('no-op re-run, 1 GiB context, module, no digest cache', cold, median(cli), 'cached docker build')

@@ -18,9 +18,9 @@ rsync -a --exclude /.git --exclude /.venv --exclude /.build --exclude /tests/out
 
 cache="$HOME/.ansible/test/cache"
 mkdir -p "$cache"
-for version in 24_2; do
-    [ -s "$cache/get_pip_$version.py" ] || cp "$top/tests/utils/get_pip_offline.py" "$cache/get_pip_$version.py"
-done
+# The name follows the pip version ansible-test bootstraps (24.2 for ansible-core 2.19).
+pip_version=24_2
+[ -s "$cache/get_pip_$pip_version.py" ] || cp "$top/tests/utils/get_pip_offline.py" "$cache/get_pip_$pip_version.py"
 
 export PATH="$venv/bin:$PATH"
 cd "$dest"
