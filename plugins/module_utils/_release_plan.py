@@ -726,7 +726,7 @@ def validate_plan(data, path):
                 if key not in entry:
                     raise ReleasePlanError('%s: missing key %s' % (where, key), file=path)
             for key in ('bug_fix', 'latest_release'):
-                if not isinstance(entry[key], dict) or not entry[key].get('branch') and entry.get('state') != 'ignored':
+                if not isinstance(entry[key], dict):
                     raise ReleasePlanError('%s.%s must be a mapping with branch, commit and version' % (where, key), file=path)
                 value = entry[key].get('version')
                 if value is not None and not isinstance(value, str):
@@ -888,7 +888,8 @@ def git_environment(author_name=None, author_email=None):
 def _git_error(exc):
     stderr = (getattr(exc, 'stderr', '') or '').strip()
     stderr = re.sub(r"^stderr: '?|'$", '', stderr, flags=re.MULTILINE).strip()
-    return stderr or str(exc)
+    # One line: git's advice lines after a fatal error add nothing to a task result.
+    return ' '.join(line.strip() for line in stderr.splitlines() if line.strip()) or str(exc)
 
 
 def parse_ls_remote(text):
@@ -973,11 +974,11 @@ class LocalClone:
 
     def has_commit(self, commit):
         try:
-            self.repo.odb.info(bytes.fromhex(commit))
+            # Through the same persistent ``git cat-file --batch`` that later reads the version
+            # files: one process per clone instead of two.
+            self.repo.odb.stream(bytes.fromhex(commit)).read()
             return True
-        except (ValueError, git.BadName, git.BadObject, git.GitCommandError):
-            return False
-        except Exception:  # pylint: disable=broad-except  # gitdb raises various errors for a missing object
+        except Exception:  # pylint: disable=broad-except  # gitdb and git raise various errors for a missing object
             return False
 
     def fetch(self, branches):
@@ -1215,7 +1216,10 @@ class Applier:
                             reasons.append('branch %s: planned %s, now %s' % (action['branch'], _short(action['parent']), _short(now)))
                 else:
                     now = heads.get(action['branch'])
-                    target = set_version['result_commit'] if set_version else entry['bug_fix']['commit']
+                    if set_version is None:
+                        target = entry['bug_fix']['commit']
+                    else:  # the bump commit, known only once the bump is done
+                        target = set_version['result_commit'] if set_version['status'] == 'done' else None
                     if action['status'] == 'done':
                         continue
                     if now == action.get('from_commit'):

@@ -304,7 +304,7 @@ def render_image_file(text, parent_image_id):
 
 def check_relative_path(path, where):
     """Normalise a repository-relative path; refuse absolute paths and paths leaving the root."""
-    if not isinstance(path, str) or path == '':
+    if not isinstance(path, str) or path == '' or '\0' in path:
         raise SubuserError('%s: expected a relative path, got %s' % (where, _show(path)))
     if path.startswith('/') or re.match(r'^[A-Za-z]:[\\/]', path):
         raise SubuserError('%s: "%s" is an absolute path; paths are relative to the repository '
@@ -562,9 +562,19 @@ def _git_error(exc):
 
 
 def slug(text):
-    """A lowercase Docker- and file-name-safe form of a name."""
-    value = _SLUG_RE.sub('-', text.lower()).strip('-._')
+    """A lowercase Docker- and file-name-safe form of a name (a valid image path component)."""
+    value = _SLUG_RE.sub('-', text.lower())
+    value = re.sub(r'[._-]{2,}', '-', value).strip('-._')
     return value or 'x'
+
+
+def unique_slug(text):
+    """slug(), plus a short digest of the name when the slug changed it, so that two names
+    (``a b`` and ``a-b``, ``€`` and ``ž``) never share an image name."""
+    value = slug(text)
+    if value == text:
+        return value
+    return '%s-%s' % (value, hashlib.sha256(text.encode('utf-8')).hexdigest()[:8])
 
 
 def repository_label(url):
@@ -1168,7 +1178,7 @@ def describe(source, chain):
 
 def image_reference(source, prefix, tag):
     """``<prefix><repository>/<source>:<tag>``, lowercase and Docker-safe."""
-    return '%s%s/%s:%s' % (prefix, slug(source.repository.name), slug(source.name), tag)
+    return '%s%s/%s:%s' % (prefix, unique_slug(source.repository.name), unique_slug(source.name), tag)
 
 
 class SourceBuild:
@@ -1200,6 +1210,8 @@ class SourceBuild:
             'build_hash': self.build_hash,
             'built': self.built,
             'build_reason': self.build_reason,
+            'status': ('built' if self.built else 'would be built' if self.pending else
+                       'up to date: the image label %s matches the inputs' % LABEL_BUILD_HASH),
             'labels': dict(self.labels),
         }
 

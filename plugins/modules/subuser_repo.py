@@ -452,6 +452,10 @@ images:
       description: Why it was (or would be) built; null when it was up to date.
       type: str
       sample: build context changed (sha256:1f0e2a3b4c -> sha256:77aa01b2c3)
+    status:
+      description: V(built), V(would be built) (check mode), or why it was not built.
+      type: str
+      sample: "up to date: the image label io.casa-distro.subuser.build-hash matches the inputs"
     labels:
       description: Labels recording source, repository, commit and hashes.
       type: dict
