@@ -35,6 +35,7 @@ link:
 
 ## the main job -------------------------------------------------------------
 release: setup
+	bash examples/components/make-demo-remotes.sh /var/lib/casa-distro/demo
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/release.yml
 
 ## tests ----------------------------------------------------------------------
