@@ -63,6 +63,20 @@ all:
           docker_images_name_prefix: $registry/casa-b/
           docker_images_base: {name: "$registry/casa-b/debian", tags: [bookworm], suite: bookworm}
           docker_images_template_parameters: {base_image: "$registry/casa-b/debian:bookworm"}
+          # build2 converts a SIF and publishes it on build1: it travels through the controller.
+          singularity_images_dir: /srv/sif
+          singularity_images_list: [{image: "$registry/casa-b/casa-run:5.3", name: casa-b-run, metadata: {type: run}}]
+          singularity_images_publish: true
+          singularity_images_publish_host: build1
+          singularity_images_publish_dir: /srv/download
+          singularity_images_base_url: "http://$ip1:8080/"
+          singularity_images_transfer_dir: $work/transfer
+    release_managers: {}
+    publish_hosts:
+      hosts:
+        build1:
+          publish_server_download_dir: /srv/download
+          publish_server_listen: "$ip1:8080"
 INVENTORY
 
 for _ in $(seq 1 30); do
@@ -87,6 +101,14 @@ fi
 echo "== the image built on build2 runs on build1"
 out="$(docker exec casa-mh-build1 docker run --rm "$registry/casa-b/casa-tool:1.0")"
 [ "$out" = "hello from casa-tool" ] || { echo "FAIL: casa-tool printed: $out"; exit 1; }
+
+echo "== the SIF built on build2 is served by build1"
+index="$(curl -fsS "http://$ip1:8080/index.json")"
+sha="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["images"]["casa-b-run"]["builds"][-1]["sha256"])' <<<"$index")"
+curl -fsS -o "$work/downloaded.sif" "http://$ip1:8080/casa-b-run-latest.sif"
+[ "$(sha256sum "$work/downloaded.sif" | cut -d' ' -f1)" = "$sha" ] || { echo "FAIL: the downloaded SIF does not match the index"; exit 1; }
+siftool list "$work/downloaded.sif" | grep -q 'FS (Squashfs/\*System/' || { echo "FAIL: no system partition in the SIF"; exit 1; }
+if curl -fsS -o /dev/null "http://$ip1:8080/.incoming/"; then echo "FAIL: uploads in progress are served"; exit 1; fi
 
 echo "== second run: nothing to do"
 ansible-playbook -i "$work/inventory.yml" "$top/playbooks/release.yml" | tee "$work/run2.log"
