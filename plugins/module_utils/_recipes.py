@@ -23,6 +23,8 @@ import re
 import shutil
 import stat
 
+from ansible_collections.casa.distro.plugins.module_utils._files import atomic_write, file_sha256
+
 try:
     import yaml
     HAS_YAML = True
@@ -461,26 +463,10 @@ class FileDigestCache:
     def save(self):
         if not (self.path and self.dirty):
             return
-        directory = os.path.dirname(self.path)
         try:
-            os.makedirs(directory, exist_ok=True)
-            temporary = '%s.%d.tmp' % (self.path, os.getpid())
-            with open(temporary, 'w') as handle:
-                json.dump({'scheme': HASH_SCHEME, 'files': self.entries}, handle)
-            os.replace(temporary, self.path)
+            atomic_write(self.path, json.dumps({'scheme': HASH_SCHEME, 'files': self.entries}))
         except OSError:
             pass  # the cache is an optimisation; a read-only home must not fail a build
-
-
-def file_sha256(path, block_size=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as handle:
-        while True:
-            block = handle.read(block_size)
-            if not block:
-                break
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def recipe_hash(entries, build_args=None, labels=None, target=None, parent_ids=None,

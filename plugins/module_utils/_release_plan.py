@@ -25,9 +25,10 @@ import functools
 import html
 import os
 import re
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.casa.distro.plugins.module_utils._files import atomic_write
 
 try:
     import yaml
@@ -768,31 +769,6 @@ def read_text(path):
             return handle.read()
     except FileNotFoundError:
         return None
-
-
-def atomic_write(path, text):
-    """Write ``text`` to a temporary file beside ``path``, flush it to disk and rename it over
-    ``path``: readers (and a resumed apply) see the old or the new file, never half of one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(handle, 'w') as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def summarise(plan):

@@ -34,6 +34,8 @@ import re
 import shutil
 import tempfile
 
+from ansible_collections.casa.distro.plugins.module_utils._files import write_if_changed
+
 try:
     import git as gitpython
     HAS_GITPYTHON = True
@@ -1457,7 +1459,7 @@ def publish(dest, sources, branch=None, image_sources_dir='', version_constraint
                 warnings.append('%s: explicit image source "%s" overrides the published one'
                                 % (config_where, name))
         if new_config != config or (new_config and not os.path.exists(config_path)):
-            _write(config_path, (json.dumps(new_config, indent=2, ensure_ascii=False) + '\n').encode('utf-8'))
+            write_if_changed(config_path, (json.dumps(new_config, indent=2, ensure_ascii=False) + '\n').encode('utf-8'))
         base = os.path.join(root, *isd.split('/')) if isd else root
         for name, files in generated.items():
             folder = os.path.join(base, name)
@@ -1469,7 +1471,7 @@ def publish(dest, sources, branch=None, image_sources_dir='', version_constraint
                         if path not in wanted:
                             os.unlink(path)
             for path, data in wanted.items():
-                _write(path, data)
+                write_if_changed(path, data)
         removed = []
         if prune and os.path.isdir(base):
             for item in sorted(os.listdir(base)):
@@ -1516,22 +1518,6 @@ def publish(dest, sources, branch=None, image_sources_dir='', version_constraint
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _write(path, data):
-    """Write bytes atomically (temporary file beside it, then rename) when they differ."""
-    try:
-        with open(path, 'rb') as handle:
-            if handle.read() == data:
-                return False
-    except OSError:
-        pass
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = '%s.%d.tmp' % (path, os.getpid())
-    with open(temporary, 'wb') as handle:
-        handle.write(data)
-    os.replace(temporary, path)
-    return True
 
 
 def _remove(path):

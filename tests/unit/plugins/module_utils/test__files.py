@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: casa.distro contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+
+import pytest
+
+from ansible_collections.casa.distro.plugins.module_utils import _files
+
+
+def test_atomic_write_creates_directories_and_writes_text(tmp_path):
+    path = tmp_path / 'a' / 'b' / 'file.txt'
+    _files.atomic_write(str(path), 'héllo')
+    assert path.read_bytes() == 'héllo'.encode('utf-8')
+    assert [p.name for p in path.parent.iterdir()] == ['file.txt']  # no temporary left
+
+
+def test_atomic_write_keeps_the_mode_of_the_replaced_file(tmp_path):
+    path = tmp_path / 'script.sh'
+    path.write_text('old')
+    os.chmod(str(path), 0o751)
+    _files.atomic_write(str(path), b'new')
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o751 and path.read_text() == 'new'
+    _files.atomic_write(str(path), b'newer', mode=0o600)
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+
+
+def test_atomic_write_failure_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / 'plan.yml'
+    path.write_text('old content')
+    with pytest.raises(TypeError):
+        _files.atomic_write(str(path), 12345)
+    assert path.read_text() == 'old content'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['plan.yml']
+
+
+def test_write_if_changed(tmp_path):
+    path = tmp_path / 'x'
+    assert _files.write_if_changed(str(path), 'a') is True
+    before = os.stat(str(path)).st_ino
+    assert _files.write_if_changed(str(path), b'a') is False
+    assert os.stat(str(path)).st_ino == before
+    assert _files.write_if_changed(str(path), 'b') is True and path.read_text() == 'b'
+
+
+def test_file_digests_read_once_match_hashlib(tmp_path):
+    path = tmp_path / 'blob'
+    data = os.urandom(3 * _files.CHUNK + 17)
+    path.write_bytes(data)
+    digests = _files.file_digests(str(path), ('sha256', 'md5'))
+    assert digests == {'sha256': hashlib.sha256(data).hexdigest(), 'md5': hashlib.md5(data).hexdigest()}
+    assert _files.file_sha256(str(path)) == digests['sha256']
