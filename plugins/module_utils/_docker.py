@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - requests comes with docker
 
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
+EXPORT_LABEL = 'io.casa-distro.export'
 LOG_TAIL_LINES = 25
 
 # Registry and transport failures worth another try; anything else (denied, unknown manifest,
@@ -233,7 +234,9 @@ class DockerClient:
         happens.
         """
         try:
-            container = self.api.create_container(reference, command=['/bin/true'], entrypoint=[])
+            # Labelled, so that a container left by a killed export can be found and removed.
+            container = self.api.create_container(reference, command=['/bin/true'], entrypoint=[],
+                                                  labels={EXPORT_LABEL: 'true'})
         except Exception as exc:
             raise DockerError('Cannot create a container from %s to export its filesystem: %s'
                               % (reference, _describe(exc)))
@@ -248,6 +251,19 @@ class DockerClient:
                 self.api.remove_container(container['Id'], force=True)
             except Exception:  # best effort: the export result matters more than the cleanup
                 pass
+
+    def load_archive(self, path):
+        """``docker load`` a docker-archive tarball (``docker save`` output)."""
+        try:
+            with open(path, 'rb') as handle:
+                for line in self.api.load_image(handle):
+                    if isinstance(line, dict) and (line.get('error') or line.get('errorDetail')):
+                        raise DockerError('docker load of %s failed: %s'
+                                          % (path, (line.get('errorDetail') or {}).get('message') or line.get('error')))
+        except DockerError:
+            raise
+        except Exception as exc:
+            raise DockerError('docker load of %s failed: %s' % (path, _describe(exc)))
 
     def saved_image(self, reference, chunk_size=1 << 20):
         """An iterator over ``docker save`` of an image (a docker-archive tarball)."""

@@ -14,8 +14,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 
-CHUNK = 1 << 20
+CHUNK = 4 << 20
+# Published files (SIF, side files, index) are read by the web server.
+PUBLIC_MODE = 0o644
 
 
 def _default_mode(path):
@@ -70,14 +73,67 @@ def write_if_changed(path, data, mode=None):
 
 
 def file_digests(path, algorithms=('sha256',)):
-    """Hex digests of a file, read once: ``{'sha256': ..., 'md5': ...}``."""
+    """Hex digests of a file (``{'sha256': ..., 'md5': ...}``), read once; with several
+    algorithms, one thread each (hashlib releases the GIL), so md5 and sha256 of a multi-GB SIF
+    cost one pass."""
     hashers = [hashlib.new(name) for name in algorithms]
-    with open(path, 'rb') as handle:
-        for block in iter(lambda: handle.read(CHUNK), b''):
-            for hasher in hashers:
-                hasher.update(block)
-    return {name: hasher.hexdigest() for name, hasher in zip(algorithms, hashers)}
+    if len(hashers) == 1:
+        with open(path, 'rb') as handle:
+            for block in iter(lambda: handle.read(CHUNK), b''):
+                hashers[0].update(block)
+        return {algorithms[0]: hashers[0].hexdigest()}
+    slots = [threading.Semaphore(0) for dummy in hashers]
+    done = [threading.Semaphore(0) for dummy in hashers]
+    current = [None]
+
+    def worker(index):
+        while True:
+            slots[index].acquire()
+            block = current[0]
+            if block is None:
+                done[index].release()
+                return
+            hashers[index].update(block)
+            done[index].release()
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(len(hashers))]
+    for thread in threads:
+        thread.start()
+    try:
+        with open(path, 'rb') as handle:
+            while True:
+                block = handle.read(CHUNK)
+                current[0] = block or None
+                for slot in slots:
+                    slot.release()
+                for finished in done:
+                    finished.acquire()
+                if not block:
+                    break
+    finally:
+        current[0] = None
+        for thread in threads:
+            if thread.is_alive():
+                slots[threads.index(thread)].release()
+        for thread in threads:
+            thread.join(5)
+    return dict((name, hasher.hexdigest()) for name, hasher in zip(algorithms, hashers))
 
 
 def file_sha256(path):
     return file_digests(path, ('sha256',))['sha256']
+
+
+def atomic_symlink(target, path):
+    """Point the symlink ``path`` at ``target``, replacing whatever is there atomically."""
+    directory = os.path.dirname(os.path.abspath(path))
+    for attempt in range(100):
+        temporary = os.path.join(directory, '.%s.%d.%d.tmp' % (os.path.basename(path), os.getpid(), attempt))
+        try:
+            os.symlink(target, temporary)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 stale temporary names
+        raise FileExistsError('Cannot create a temporary symlink beside %s' % path)
+    os.replace(temporary, path)

@@ -25,11 +25,13 @@ from __future__ import annotations
 import datetime
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
 import tempfile
+
+from ansible_collections.casa.distro.plugins.module_utils._files import (
+    PUBLIC_MODE, atomic_symlink, atomic_write, file_digests, file_sha256)
 
 STATE_DIR = '.casa-publish'
 INCOMING_DIR = '.incoming'
@@ -54,52 +56,6 @@ def validate_name(name):
         raise PublishError('Invalid image name %r: use letters, digits, ".", "_", "+" and "-", '
                            'without the .sif extension (for example casa-run-5.3)' % (name,))
     return name
-
-
-def checksums(path, algorithms=('md5', 'sha256')):
-    """Hex digests of a file, read once."""
-    hashers = [hashlib.new(name) for name in algorithms]
-    with open(path, 'rb') as handle:
-        for block in iter(lambda: handle.read(CHUNK), b''):
-            for hasher in hashers:
-                hasher.update(block)
-    return dict((name, hasher.hexdigest()) for name, hasher in zip(algorithms, hashers))
-
-
-def atomic_write(path, data, mode=0o644):
-    """Write ``data`` (bytes or text) to ``path`` through a temporary file beside it."""
-    if isinstance(data, str):
-        data = data.encode('utf-8')
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def atomic_symlink(target, path):
-    """Point the symlink ``path`` at ``target`` (relative), replacing it atomically."""
-    directory = os.path.dirname(os.path.abspath(path))
-    for attempt in range(100):
-        tmp = os.path.join(directory, '.%s.%d.%d.tmp' % (os.path.basename(path), os.getpid(), attempt))
-        try:
-            os.symlink(target, tmp)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover - 100 stale temporary names
-        raise PublishError('Cannot create a temporary symlink beside %s' % path)
-    os.replace(tmp, path)
 
 
 def dump_json(data):
@@ -205,7 +161,7 @@ def find_published(publish_dir, name, sha256, verify=False):
             continue
         if build.get('size') is not None and build['published_size'] != build['size']:
             continue
-        if verify and checksums(os.path.join(publish_dir, build['file']), ('sha256',))['sha256'] != sha256:
+        if verify and file_sha256(os.path.join(publish_dir, build['file'])) != sha256:
             continue
         return build
     return None
@@ -293,7 +249,7 @@ def update_index(publish_dir, base_url=None, check_mode=False):
         index = build_index(publish_dir, base_url)
         changed = _index_differs(path, index)
         if changed:
-            atomic_write(path, dump_json(index))
+            atomic_write(path, dump_json(index), mode=PUBLIC_MODE)
         for name, image in index['images'].items():
             for suffix in ('', '.json'):
                 link = os.path.join(publish_dir, name + '-latest.sif' + suffix)
@@ -333,7 +289,7 @@ class Publisher:
                                    '(<image>.sif.json) of the SIF as metadata')
             if not os.path.isfile(src):
                 raise PublishError('src %s does not exist on the publish host' % src)
-            metadata.update(checksums(src))
+            metadata.update(file_digests(src, ('md5', 'sha256')))
             metadata['size'] = os.path.getsize(src)
         return metadata
 
@@ -412,7 +368,7 @@ class Publisher:
             raise PublishError('src %s has %d bytes but its metadata says %d: incomplete upload?'
                                % (src, size, metadata['size']), src=src)
         if self.params.get('verify_src', True):
-            found = checksums(src)
+            found = file_digests(src, ('md5', 'sha256'))
             for algorithm in ('sha256', 'md5'):
                 if metadata.get(algorithm) and found[algorithm] != metadata[algorithm]:
                     raise PublishError('src %s has %s %s but its metadata says %s: corrupt or wrong upload'
@@ -437,7 +393,7 @@ class Publisher:
                 os.rename(src, target)
             else:
                 self._copy_into(src, target)
-            atomic_write(target + '.json', dump_json(data))
+            atomic_write(target + '.json', dump_json(data), mode=PUBLIC_MODE)
         except OSError as exc:
             raise PublishError('Publishing %s as %s failed: %s%s' % (src, target, exc,
                                                                      ' (no space left on the device)'
@@ -457,7 +413,7 @@ class Publisher:
                     out.write(block)
                 out.flush()
                 os.fsync(out.fileno())
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, PUBLIC_MODE)
             os.replace(tmp, target)
         except BaseException:
             try:

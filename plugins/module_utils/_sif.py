@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime
 import errno
-import hashlib
 import io
 import json
 import os
@@ -41,11 +40,11 @@ import struct
 import subprocess
 import tarfile
 import tempfile
-import threading
 import time
 import uuid
 
-from ansible_collections.casa.distro.plugins.module_utils._docker import DockerError, split_reference
+from ansible_collections.casa.distro.plugins.module_utils._docker import split_reference
+from ansible_collections.casa.distro.plugins.module_utils._files import PUBLIC_MODE, atomic_write, file_digests
 
 try:
     from spython.main.parse.parsers import DockerParser
@@ -856,73 +855,6 @@ def sif_labels_of(path):
 
 
 # ====================================================================== checksums and side files
-def file_digests(path, algorithms=('md5', 'sha256')):
-    """Hex digests of a file, one thread per algorithm (hashlib releases the GIL), one read."""
-    hashers = [hashlib.new(name) for name in algorithms]
-    if len(hashers) == 1:
-        with open(path, 'rb') as handle:
-            for block in iter(lambda: handle.read(CHUNK * 4), b''):
-                hashers[0].update(block)
-        return {algorithms[0]: hashers[0].hexdigest()}
-    slots = [threading.Semaphore(0) for dummy in hashers]
-    done = [threading.Semaphore(0) for dummy in hashers]
-    current = [None]
-
-    def worker(index):
-        while True:
-            slots[index].acquire()
-            block = current[0]
-            if block is None:
-                done[index].release()
-                return
-            hashers[index].update(block)
-            done[index].release()
-
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(len(hashers))]
-    for thread in threads:
-        thread.start()
-    try:
-        with open(path, 'rb') as handle:
-            while True:
-                block = handle.read(CHUNK * 4)
-                current[0] = block or None
-                for slot in slots:
-                    slot.release()
-                for finished in done:
-                    finished.acquire()
-                if not block:
-                    break
-    finally:
-        current[0] = None
-        for thread in threads:
-            if thread.is_alive():
-                slots[threads.index(thread)].release()
-        for thread in threads:
-            thread.join(5)
-    return dict((name, hasher.hexdigest()) for name, hasher in zip(algorithms, hashers))
-
-
-def atomic_write(path, data, mode=0o644):
-    """Write bytes or text to ``path`` through a temporary file in the same directory."""
-    if isinstance(data, str):
-        data = data.encode('utf-8')
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def side_file_path(sif_path):
     return sif_path + '.json'
 
@@ -1112,17 +1044,7 @@ class SingularityConverter:
         if self.client.image_id(image_id) is None:
             if self.check_mode:
                 raise _WouldFetch('Would load %s into the Docker daemon and convert it' % archive)
-            try:
-                with open(archive, 'rb') as handle:
-                    for line in self.client.api.load_image(handle):
-                        if isinstance(line, dict) and line.get('error'):
-                            raise SifError('docker load of %s failed: %s' % (archive, line['error']))
-            except DockerError:
-                raise
-            except SifError:
-                raise
-            except Exception as exc:
-                raise SifError('docker load of %s failed: %s' % (archive, exc))
+            self.client.load_archive(archive)
             self.actions.append('Loaded %s into the Docker daemon' % archive)
         return target if self.client.image_id(target) else image_id
 
@@ -1328,10 +1250,10 @@ class SingularityConverter:
 
     # ------------------------------------------------------------------ side files
     def write_side_files(self, dest, labels, source):
-        digests = file_digests(dest)
+        digests = file_digests(dest, ('md5', 'sha256'))
         data = side_file_data(dest, labels, os.path.getsize(dest), digests, self.params.get('metadata'),
                               source.as_dict())
-        atomic_write(side_file_path(dest), json.dumps(data, indent=4, sort_keys=True) + '\n')
+        atomic_write(side_file_path(dest), json.dumps(data, indent=4, sort_keys=True) + '\n', mode=PUBLIC_MODE)
         return data
 
     def write_v2_files(self, dest, side, source):
@@ -1351,6 +1273,6 @@ class SingularityConverter:
             if self.check_mode:
                 self.actions.append('Would write %s' % path)
             else:
-                atomic_write(path, text)
+                atomic_write(path, text, mode=PUBLIC_MODE)
                 self.actions.append('Wrote %s' % path)
         return changed

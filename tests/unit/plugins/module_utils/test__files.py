@@ -51,8 +51,40 @@ def test_write_if_changed(tmp_path):
 
 def test_file_digests_read_once_match_hashlib(tmp_path):
     path = tmp_path / 'blob'
-    data = os.urandom(3 * _files.CHUNK + 17)
+    data = os.urandom(2 * _files.CHUNK + 17)
     path.write_bytes(data)
     digests = _files.file_digests(str(path), ('sha256', 'md5'))
     assert digests == {'sha256': hashlib.sha256(data).hexdigest(), 'md5': hashlib.md5(data).hexdigest()}
     assert _files.file_sha256(str(path)) == digests['sha256']
+
+
+def test_file_digests_threaded_large_file(tmp_path):
+    path = tmp_path / 'big'
+    data = os.urandom(3 * _files.CHUNK + 17)
+    path.write_bytes(data)
+    assert _files.file_digests(str(path), ('md5', 'sha256', 'sha1')) == {
+        'md5': hashlib.md5(data).hexdigest(), 'sha256': hashlib.sha256(data).hexdigest(),
+        'sha1': hashlib.sha1(data).hexdigest()}
+    empty = tmp_path / 'empty'
+    empty.write_bytes(b'')
+    assert _files.file_digests(str(empty), ('md5', 'sha256'))['sha256'] == hashlib.sha256(b'').hexdigest()
+
+
+def test_atomic_symlink_replaces_and_leaves_no_temporary(tmp_path):
+    (tmp_path / 'a-1.sif').write_text('1')
+    (tmp_path / 'a-2.sif').write_text('2')
+    link = str(tmp_path / 'a-latest.sif')
+    _files.atomic_symlink('a-1.sif', link)
+    _files.atomic_symlink('a-2.sif', link)
+    assert os.readlink(link) == 'a-2.sif' and (tmp_path / 'a-latest.sif').read_text() == '2'
+    assert sorted(os.listdir(str(tmp_path))) == ['a-1.sif', 'a-2.sif', 'a-latest.sif']
+
+
+def test_public_files_are_world_readable(tmp_path):
+    path = tmp_path / 'index.json'
+    old = os.umask(0o077)
+    try:
+        _files.atomic_write(str(path), '{}', mode=_files.PUBLIC_MODE)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o644

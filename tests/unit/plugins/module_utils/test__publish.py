@@ -211,14 +211,6 @@ def test_index_is_stable(tmp_path):
     assert index['images']['img']['builds'][0]['metadata'] == 'img-1.sif.json'
 
 
-def test_atomic_write_leaves_no_temporary_file(tmp_path):
-    path = str(tmp_path / 'f.json')
-    _publish.atomic_write(path, 'x')
-    _publish.atomic_symlink('f.json', str(tmp_path / 'link'))
-    _publish.atomic_symlink('f.json', str(tmp_path / 'link'))
-    assert sorted(os.listdir(str(tmp_path))) == ['f.json', 'link']
-
-
 def test_query_on_an_empty_directory_changes_nothing(tmp_path):
     dummy_src, side = sif_with_side(tmp_path, 'img', b'x' * 10)
     publish_dir = tmp_path / 'www'
