@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 
@@ -31,21 +32,16 @@ def _default_mode(path):
         return 0o666 & ~umask
 
 
-def atomic_write(path, data, mode=None):
-    """Write ``data`` (bytes, or text written as UTF-8) to ``path`` atomically.
-
-    ``mode`` defaults to the mode of the file replaced, else to the umask's. The directory is
-    created when missing.
-    """
-    if isinstance(data, str):
-        data = data.encode('utf-8')
+def _atomic_replace(path, fill, mode):
+    """Create ``path`` from ``fill(stream)`` through a temporary file beside it, flushed to disk
+    and renamed; nothing is left behind on failure."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     mode = _default_mode(path) if mode is None else mode
     handle, temporary = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
     try:
         with os.fdopen(handle, 'wb') as stream:
-            stream.write(data)
+            fill(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
@@ -56,6 +52,25 @@ def atomic_write(path, data, mode=None):
         except OSError:
             pass
         raise
+
+
+def atomic_write(path, data, mode=None):
+    """Write ``data`` (bytes, or text written as UTF-8) to ``path`` atomically.
+
+    ``mode`` defaults to the mode of the file replaced, else to the umask's. The directory is
+    created when missing.
+    """
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    _atomic_replace(path, lambda stream: stream.write(data), mode)
+
+
+def atomic_copy(src, path, mode=None):
+    """Copy the file ``src`` to ``path`` atomically, streaming (a SIF may be many GB)."""
+    def fill(stream):
+        with open(src, 'rb') as source:
+            shutil.copyfileobj(source, stream, CHUNK)
+    _atomic_replace(path, fill, mode)
 
 
 def write_if_changed(path, data, mode=None):

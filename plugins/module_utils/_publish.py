@@ -28,17 +28,15 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 
 from ansible_collections.casa.distro.plugins.module_utils._files import (
-    PUBLIC_MODE, atomic_symlink, atomic_write, file_digests, file_sha256)
+    PUBLIC_MODE, atomic_copy, atomic_symlink, atomic_write, file_digests, file_sha256)
 
 STATE_DIR = '.casa-publish'
 INCOMING_DIR = '.incoming'
 INDEX_NAME = 'index.json'
 INDEX_FORMAT = 1
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._+-]*$')
-CHUNK = 4 << 20
 
 
 class PublishError(Exception):
@@ -389,10 +387,10 @@ class Publisher:
         try:
             same_fs = os.stat(src).st_dev == os.stat(publish_dir).st_dev
             if same_fs:
-                os.chmod(src, 0o644)
+                os.chmod(src, PUBLIC_MODE)
                 os.rename(src, target)
             else:
-                self._copy_into(src, target)
+                atomic_copy(src, target, mode=PUBLIC_MODE)
             atomic_write(target + '.json', dump_json(data), mode=PUBLIC_MODE)
         except OSError as exc:
             raise PublishError('Publishing %s as %s failed: %s%s' % (src, target, exc,
@@ -403,21 +401,3 @@ class Publisher:
         return {'published': True, 'build_number': number, 'published_file': filename,
                 'published_path': target, 'metadata': data}
 
-    @staticmethod
-    def _copy_into(src, target):
-        directory = os.path.dirname(target)
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(target), suffix='.tmp', dir=directory)
-        try:
-            with os.fdopen(fd, 'wb') as out, open(src, 'rb') as handle:
-                for block in iter(lambda: handle.read(CHUNK), b''):
-                    out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, PUBLIC_MODE)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise

@@ -88,3 +88,19 @@ def test_public_files_are_world_readable(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o644
+
+
+def test_atomic_copy_streams_and_sets_the_mode(tmp_path):
+    src = tmp_path / 'upload.sif'
+    data = os.urandom(_files.CHUNK + 5)
+    src.write_bytes(data)
+    dest = tmp_path / 'www' / 'img-1.sif'
+    _files.atomic_copy(str(src), str(dest), mode=_files.PUBLIC_MODE)
+    assert dest.read_bytes() == data and stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o644
+    assert sorted(os.listdir(str(dest.parent))) == ['img-1.sif']
+
+
+def test_atomic_copy_of_a_missing_source_leaves_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        _files.atomic_copy(str(tmp_path / 'missing'), str(tmp_path / 'dest'))
+    assert sorted(os.listdir(str(tmp_path))) == []
