@@ -240,12 +240,21 @@ class DockerClient:
         except Exception as exc:
             raise DockerError('Cannot create a container from %s to export its filesystem: %s'
                               % (reference, _describe(exc)))
+
+        def guarded(chunks):
+            # Only failures of the export stream are export failures; whatever the consumer
+            # raises in the with-block passes through unchanged.
+            try:
+                yield from chunks
+            except Exception as exc:
+                raise DockerError('Exporting the filesystem of %s failed: %s' % (reference, _describe(exc)))
+
         try:
-            yield self.api.export(container['Id'], chunk_size=chunk_size)
-        except DockerError:
-            raise
-        except Exception as exc:
-            raise DockerError('Exporting the filesystem of %s failed: %s' % (reference, _describe(exc)))
+            try:
+                stream = self.api.export(container['Id'], chunk_size=chunk_size)
+            except Exception as exc:
+                raise DockerError('Exporting the filesystem of %s failed: %s' % (reference, _describe(exc)))
+            yield guarded(stream)
         finally:
             try:
                 self.api.remove_container(container['Id'], force=True)

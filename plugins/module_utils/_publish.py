@@ -400,4 +400,3 @@ class Publisher:
         self.actions.append('Published %s as %s (build %d)' % (src, filename, number))
         return {'published': True, 'build_number': number, 'published_file': filename,
                 'published_path': target, 'metadata': data}
-

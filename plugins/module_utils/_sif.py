@@ -684,10 +684,20 @@ def tar2sqfs_command(tool, output, compression, jobs, block_size=None):
     return argv
 
 
-def _space_hint(text, path):
+def _space_hint(text, path, low_water=16 << 20):
+    """Say so when a tool failed for lack of space: from its message, or, since some tools
+    (tar2sqfs) only report an I/O error, from the free space left where it was writing."""
+    directory = os.path.dirname(os.path.abspath(path))
     lowered = (text or '').lower()
-    if 'no space left' in lowered or 'enospc' in lowered or 'disk quota' in lowered:
-        return ' (no space left in %s: free space or set tmp_dir/dest elsewhere)' % os.path.dirname(path)
+    full = 'no space left' in lowered or 'enospc' in lowered or 'disk quota' in lowered
+    if not full:
+        try:
+            info = os.statvfs(directory)
+            full = info.f_bavail * info.f_frsize < low_water
+        except OSError:
+            pass
+    if full:
+        return ' (no space left in %s: free space or set dest elsewhere)' % directory
     return ''
 
 

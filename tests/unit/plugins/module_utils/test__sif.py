@@ -467,3 +467,11 @@ def test_apptainer_backend_through_spython(tmp_path, monkeypatch):
     with pytest.raises(_sif.SifError, match='apptainer build failed.*fake build failure'):
         _sif.SingularityConverter(converter_params(dest, backend='apptainer', force=True), client).run()
     assert sorted(os.listdir(str(dest.parent))) == ['x.sif', 'x.sif.json']
+
+
+def test_space_hint_from_the_message_or_the_free_space(tmp_path):
+    output = str(tmp_path / 'rootfs.sqfs')
+    assert 'no space left in %s' % tmp_path in _sif._space_hint('write: No space left on device', output)
+    # tar2sqfs only says "I/O error" on a full filesystem: the free space decides.
+    assert _sif._space_hint('rsh: I/O error.', output, low_water=0) == ''
+    assert 'no space left' in _sif._space_hint('rsh: I/O error.', output, low_water=1 << 62)
