@@ -45,7 +45,8 @@ TRANSIENT_PATTERNS = (
     'eof', 'broken pipe', 'no such host', '500 internal server error', '502 bad gateway',
     '503 service unavailable', '504 gateway', 'status: 500', 'status: 502', 'status: 503',
     'status: 504', 'toomanyrequests', 'too many requests', 'tls handshake',
-    'server misbehaving', 'i/o timeout', 'unexpected http status: 5',
+    'server misbehaving', 'i/o timeout', 'unexpected http status: 5', 'no route to host',
+    'network is unreachable', 'host is down',
 )
 
 

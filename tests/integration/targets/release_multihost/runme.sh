@@ -123,4 +123,17 @@ ansible-playbook -i "$work/inventory.yml" "$top/playbooks/release.yml" --limit b
 if docker exec casa-mh-build2 test -e /srv/casa/recipes/casa-tool/stale-file; then
     echo "FAIL: the stale recipe file is still on build2"; exit 1
 fi
+echo "== build1, the registry and publish host, goes down"
+docker stop casa-mh-build1 >/dev/null
+if ansible-playbook -i "$work/inventory.yml" "$top/playbooks/release.yml" --limit build2 >"$work/run4.log" 2>&1; then
+    echo "FAIL: the release succeeded without its registry"; exit 1
+fi
+grep -q "Cannot look up $registry/casa-b/.* in its registry (after 4 attempt(s))" "$work/run4.log" \
+    || { echo "FAIL: no clear registry error:"; grep -E 'fatal|msg' "$work/run4.log" | head -5; exit 1; }
+if ansible-playbook -i "$work/inventory.yml" sif-only.yml --limit build2 >"$work/run5.log" 2>&1; then
+    echo "FAIL: publishing succeeded without its publish host"; exit 1
+fi
+if ! grep -q "UNREACHABLE" "$work/run5.log" || ! grep -q "$ip1" "$work/run5.log"; then
+    echo "FAIL: the unreachable publish host is not named:"; tail -20 "$work/run5.log"; exit 1
+fi
 echo "multi-host release: all checks passed"

@@ -28,6 +28,7 @@ def test_split_reference(reference, expected):
     'received unexpected HTTP status: 503 Service Unavailable',
     'net/http: TLS handshake timeout',
     'toomanyrequests: rate limit',
+    'Get "http://172.17.0.2:5000/v2/": dial tcp 172.17.0.2:5000: connect: no route to host',
 ])
 def test_transient_errors_are_retried(message):
     assert _docker.is_transient(message)
