@@ -42,8 +42,9 @@ release: setup
 test: setup test-tools sanity units lint docs integration
 	@echo "make test: all checks passed"
 
-test-tools: host
-	bash tests/utils/setup-test-tools.sh
+# ShellCheck: the shellcheck sanity test of ansible-test skips silently without it.
+test-tools:
+	CASA_EXTRA_PACKAGES=shellcheck bash scripts/setup-host.sh
 
 sanity: venv test-tools
 	$(ANSIBLE_TEST) sanity --python 3.11 --local --color no

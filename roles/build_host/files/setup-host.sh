@@ -11,6 +11,9 @@ STATE_DIR="${CASA_STATE_DIR:-/var/lib/casa-distro}"
 LOG_DIR="${CASA_LOG_DIR:-/var/log/casa-distro}"
 PACKAGES=(docker.io docker-registry squashfs-tools squashfs-tools-ng siftool debootstrap
           git nginx curl ca-certificates rsync openssh-client)
+# More packages for this host, space-separated (the Makefile adds the tools only tests need).
+read -ra EXTRA_PACKAGES <<<"${CASA_EXTRA_PACKAGES:-}"
+PACKAGES+=("${EXTRA_PACKAGES[@]}")
 
 log() { printf 'setup-host: %s\n' "$*"; }
 changed=0
