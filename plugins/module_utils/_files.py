@@ -2,7 +2,8 @@
 # Copyright: casa.distro contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Files written atomically and checksums, for every module that writes or publishes files.
+"""Files read and written for every module: text and JSON read with errors that name the file,
+atomic writes, checksums.
 
 A reader (a web client, a resumed apply, a second task) sees the old file or the new one, never
 half of one: data goes to a temporary file beside the destination, is flushed to disk, then
@@ -12,10 +13,13 @@ renamed over it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import threading
+
+from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
 
 CHUNK = 4 << 20
 # Published files (SIF, side files, index) are read by the web server.
@@ -152,3 +156,68 @@ def atomic_symlink(target, path):
     else:  # pragma: no cover - 100 stale temporary names
         raise FileExistsError('Cannot create a temporary symlink beside %s' % path)
     os.replace(temporary, path)
+
+
+class FileFormatError(InputError):
+    """A file the collection reads is missing, unreadable or not in its format."""
+
+
+def read_bytes(path, what='file'):
+    """The content of the regular file ``path``; a clear FileFormatError otherwise."""
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise FileFormatError('%s: the %s is a directory, expected a file' % (path, what), path=path)
+    except FileNotFoundError:
+        raise FileFormatError('%s: the %s does not exist%s' % (
+            path, what, ' (dangling symlink)' if os.path.islink(path) else ''), path=path)
+    except OSError as exc:
+        raise FileFormatError('%s: cannot read the %s: %s' % (path, what, exc.strerror or exc), path=path)
+
+
+def decode_text(data, where):
+    """``data`` as UTF-8 text (a BOM is dropped); a FileFormatError naming ``where`` and the
+    position of the first bad byte otherwise."""
+    try:
+        return data.decode('utf-8-sig')
+    except UnicodeDecodeError as exc:
+        raise FileFormatError('%s: not UTF-8 text (byte 0x%02x at offset %d)'
+                              % (where, data[exc.start], exc.start), file=where)
+
+
+def read_text(path, what='file'):
+    """The UTF-8 text of ``path``."""
+    return decode_text(read_bytes(path, what), path)
+
+
+def parse_json(text, where):
+    """The JSON value of ``text`` (str or bytes); FileFormatError with line and column otherwise.
+    Huge integers and deep nesting are rejected as errors, not crashes."""
+    if isinstance(text, bytes):
+        text = decode_text(text, where)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        message = getattr(exc, 'msg', str(exc))
+        if getattr(exc, 'lineno', None) is not None:
+            raise FileFormatError('%s:%s:%s: invalid JSON: %s' % (where, exc.lineno, exc.colno, message),
+                                  file=where, line=exc.lineno, column=exc.colno)
+        raise FileFormatError('%s: invalid JSON: %s' % (where, message), file=where)
+    except RecursionError:
+        raise FileFormatError('%s: JSON nested too deeply' % where, file=where)
+
+
+def read_json(path, what='JSON file'):
+    """The JSON value stored in ``path``."""
+    return parse_json(read_text(path, what), path)
+
+
+def dump_json(data, indent=4):
+    """The canonical JSON text the collection writes: sorted keys, indented, final newline."""
+    return json.dumps(data, indent=indent, sort_keys=True) + '\n'
+
+
+def write_json(path, data, mode=None, indent=4):
+    """Write ``data`` as canonical JSON to ``path`` atomically."""
+    atomic_write(path, dump_json(data, indent), mode)

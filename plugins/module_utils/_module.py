@@ -2,13 +2,51 @@
 # Copyright: casa.distro contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Argument specs and client construction shared by the modules that talk to Docker."""
+"""What every module shares: the error boundary (``run_module``), the check for a missing
+Python library, and the Docker connection options with their client."""
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.casa.distro.plugins.module_utils._docker import DockerClient
+from ansible_collections.casa.distro.plugins.module_utils._errors import failure_of
+
+
+def run_module(module, make_runner):
+    """The one boundary between the collection's logic and Ansible.
+
+    ``make_runner(module)`` returns a runner: ``run()`` gives the result dict; the optional
+    ``partial_results()`` gives what was done before a failure, which the failure then carries
+    (nothing done is lost from the report). Every exception ends in ``fail_json`` through
+    ``_errors.failure_of``; the diff is returned only under --diff.
+    """
+    runner = None
+    try:
+        runner = make_runner(module)
+        result = runner.run()
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # the one boundary
+        msg, details = failure_of(exc)
+        partial = {}
+        if runner is not None and hasattr(runner, 'partial_results'):
+            try:
+                partial = runner.partial_results()
+            except Exception:  # pylint: disable=broad-exception-caught  # keep the first error
+                partial = {}
+        partial.pop('diff', None)
+        partial.update(details)
+        partial.pop('msg', None)
+        partial.pop('failed', None)
+        module.fail_json(msg=msg, **partial)
+    if not module._diff:
+        result.pop('diff', None)
+    module.exit_json(**result)
+
+
+def require_library(module, available, name, import_error):
+    """Fail with Ansible's standard message when Python library ``name`` is missing."""
+    if not available:
+        module.fail_json(msg=missing_required_lib(name), exception=str(import_error))
 
 
 def docker_argument_spec(**module_options):
