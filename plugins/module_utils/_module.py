@@ -79,3 +79,12 @@ def docker_client(module):
         ca_path=params.get('ca_path'), client_cert=params.get('client_cert'),
         client_key=params.get('client_key'), api_version=params.get('api_version'),
         retries=params.get('retries'), retry_delay=params.get('retry_delay'))
+
+
+def registry_auth(params):
+    """The Docker SDK auth config from the registry options, or None to use the daemon's own
+    credentials (docker login on the host)."""
+    username = params.get('registry_username')
+    if not username:
+        return None
+    return {'username': username, 'password': params.get('registry_password') or ''}
