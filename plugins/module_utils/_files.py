@@ -21,6 +21,15 @@ import threading
 
 from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
 
+try:
+    import yaml
+    HAS_YAML = True
+    YAML_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - PyYAML comes with ansible-core
+    yaml = None
+    HAS_YAML = False
+    YAML_IMPORT_ERROR = exc
+
 CHUNK = 4 << 20
 # Published files (SIF, side files, index) are read by the web server.
 PUBLIC_MODE = 0o644
@@ -96,47 +105,53 @@ def file_digests(path, algorithms=('sha256',)):
     algorithms, one thread each (hashlib releases the GIL), so md5 and sha256 of a multi-GB SIF
     cost one pass."""
     hashers = [hashlib.new(name) for name in algorithms]
-    if len(hashers) == 1:
-        with open(path, 'rb') as handle:
-            for block in iter(lambda: handle.read(CHUNK), b''):
+    with open(path, 'rb') as handle:
+        blocks = iter(lambda: handle.read(CHUNK), b'')
+        if len(hashers) == 1:
+            for block in blocks:
                 hashers[0].update(block)
-        return {algorithms[0]: hashers[0].hexdigest()}
-    slots = [threading.Semaphore(0) for dummy in hashers]
-    done = [threading.Semaphore(0) for dummy in hashers]
-    current = [None]
-
-    def worker(index):
-        while True:
-            slots[index].acquire()
-            block = current[0]
-            if block is None:
-                done[index].release()
-                return
-            hashers[index].update(block)
-            done[index].release()
-
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(len(hashers))]
-    for thread in threads:
-        thread.start()
-    try:
-        with open(path, 'rb') as handle:
-            while True:
-                block = handle.read(CHUNK)
-                current[0] = block or None
-                for slot in slots:
-                    slot.release()
-                for finished in done:
-                    finished.acquire()
-                if not block:
-                    break
-    finally:
-        current[0] = None
-        for thread in threads:
-            if thread.is_alive():
-                slots[threads.index(thread)].release()
-        for thread in threads:
-            thread.join(5)
+        else:
+            _ParallelHashers(hashers).consume(blocks)
     return dict((name, hasher.hexdigest()) for name, hasher in zip(algorithms, hashers))
+
+
+class _ParallelHashers:
+    """Feeds each block to every hasher, one thread per hasher, in lock step."""
+
+    def __init__(self, hashers):
+        self.hashers = hashers
+        self.slots = [threading.Semaphore(0) for dummy in hashers]
+        self.done = [threading.Semaphore(0) for dummy in hashers]
+        self.current = None
+
+    def _worker(self, index):
+        while True:
+            self.slots[index].acquire()
+            block = self.current
+            if block is not None:
+                self.hashers[index].update(block)
+            self.done[index].release()
+            if block is None:
+                return
+
+    def _step(self, block):
+        self.current = block
+        for slot in self.slots:
+            slot.release()
+        for finished in self.done:
+            finished.acquire()
+
+    def consume(self, blocks):
+        threads = [threading.Thread(target=self._worker, args=(i,), daemon=True) for i in range(len(self.hashers))]
+        for thread in threads:
+            thread.start()
+        try:
+            for block in blocks:
+                self._step(block)
+        finally:
+            self._step(None)  # every worker returns
+            for thread in threads:
+                thread.join(5)
 
 
 def file_sha256(path):
@@ -206,6 +221,32 @@ def parse_json(text, where):
         raise FileFormatError('%s: invalid JSON: %s' % (where, message), file=where)
     except RecursionError:
         raise FileFormatError('%s: JSON nested too deeply' % where, file=where)
+
+
+def parse_yaml(text, where):
+    """The YAML value of ``text`` (str or bytes, safe loader); FileFormatError with line and
+    column otherwise. Values YAML parses but Python refuses (an integer of 5,000 digits, a bad
+    date) and deep nesting are errors too, not crashes."""
+    if isinstance(text, bytes):
+        text = decode_text(text, where)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, 'problem_mark', None)
+        problem = getattr(exc, 'problem', None) or str(exc)
+        if mark is not None:
+            raise FileFormatError('%s:%d:%d: invalid YAML: %s' % (where, mark.line + 1, mark.column + 1, problem),
+                                  file=where, line=mark.line + 1, column=mark.column + 1)
+        raise FileFormatError('%s: invalid YAML: %s' % (where, problem), file=where)
+    except RecursionError:
+        raise FileFormatError('%s: YAML nested too deeply' % where, file=where)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise FileFormatError('%s: a YAML value cannot be read: %s' % (where, str(exc)[:200]), file=where)
+
+
+def read_yaml(path, what='YAML file'):
+    """The YAML value stored in ``path``."""
+    return parse_yaml(read_text(path, what), path)
 
 
 def read_json(path, what='JSON file'):

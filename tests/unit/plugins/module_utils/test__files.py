@@ -104,3 +104,54 @@ def test_atomic_copy_of_a_missing_source_leaves_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         _files.atomic_copy(str(tmp_path / 'missing'), str(tmp_path / 'dest'))
     assert sorted(os.listdir(str(tmp_path))) == []
+
+
+# ---------------------------------------------------------------- readers that name the file
+def test_read_text_names_the_file_for_every_kind_of_unreadable_path(tmp_path):
+    with pytest.raises(_files.FileFormatError, match='does not exist'):
+        _files.read_text(str(tmp_path / 'missing.yml'))
+    with pytest.raises(_files.FileFormatError, match='is a directory, expected a file'):
+        _files.read_text(str(tmp_path))
+    dangling = tmp_path / 'dangling.json'
+    dangling.symlink_to(tmp_path / 'nowhere')
+    with pytest.raises(_files.FileFormatError, match='dangling symlink'):
+        _files.read_text(str(dangling))
+
+
+def test_read_text_rejects_non_utf8_with_the_offset_and_drops_a_bom(tmp_path):
+    path = tmp_path / 'bad.txt'
+    path.write_bytes(b'ok\n\xff\xfe')
+    with pytest.raises(_files.FileFormatError) as info:
+        _files.read_text(str(path))
+    assert str(info.value) == '%s: not UTF-8 text (byte 0xff at offset 3)' % path
+    assert info.value.details == {'file': str(path)}
+    path.write_bytes(b'\xef\xbb\xbfname')
+    assert _files.read_text(str(path)) == 'name'
+
+
+def test_parse_json_reports_line_and_column_and_survives_deep_nesting():
+    with pytest.raises(_files.FileFormatError) as info:
+        _files.parse_json('{\n  "a": 1,\n}', 'x.json')
+    assert str(info.value).startswith('x.json:3:1: invalid JSON: ')
+    assert info.value.details == {'file': 'x.json', 'line': 3, 'column': 1}
+    with pytest.raises(_files.FileFormatError, match='x.json: JSON nested too deeply'):
+        _files.parse_json('[' * 100000 + ']' * 100000, 'x.json')
+    assert _files.parse_json(b'{"a": [1]}', 'x.json') == {'a': [1]}
+
+
+def test_write_json_is_canonical_and_read_json_reads_it_back(tmp_path):
+    path = tmp_path / 'out' / 'data.json'
+    _files.write_json(str(path), {'b': 1, 'a': [2]}, indent=2)
+    assert path.read_text() == '{\n  "a": [\n    2\n  ],\n  "b": 1\n}\n'
+    assert _files.read_json(str(path)) == {'a': [2], 'b': 1}
+
+
+def test_parse_yaml_reports_position_and_refuses_values_python_cannot_hold():
+    with pytest.raises(_files.FileFormatError) as info:
+        _files.parse_yaml('a: [1\nb: 2\n', 'plan.yml')
+    assert str(info.value).startswith('plan.yml:2:') and 'invalid YAML' in str(info.value)
+    with pytest.raises(_files.FileFormatError, match='^plan.yml: a YAML value cannot be read: '):
+        _files.parse_yaml('n: ' + '9' * 5000, 'plan.yml')
+    with pytest.raises(_files.FileFormatError, match='^plan.yml: not UTF-8 text'):
+        _files.parse_yaml(b'a: \xff', 'plan.yml')
+    assert _files.parse_yaml(b'a: [1]', 'plan.yml') == {'a': [1]}
