@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all setup host venv link release test test-tools sanity units lint docs changelog-lint integration bench clean
+.PHONY: all setup host venv link release test test-tools sanity units lint metrics docs changelog-lint integration bench clean
 
 all: test
 
@@ -52,8 +52,12 @@ sanity: venv test-tools
 units: venv
 	$(ANSIBLE_TEST) units --python 3.11 --local --color no
 
-lint: venv link changelog-lint
+lint: venv link changelog-lint metrics
 	$(BIN)/ansible-lint --offline --profile production
+
+# Function complexity and file sizes, with their limits (docs/developing.md).
+metrics: venv
+	$(BIN)/python tests/utils/code_metrics.py
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint

@@ -86,8 +86,8 @@ def failure(what, argv, rc, stderr, stdout='', output_path=None):
     """The ProcessError for a tool that exited with ``rc``."""
     stderr, stdout = _text(stderr), _text(stdout)
     shown = stderr.strip() or stdout.strip() or 'no output'
-    return ProcessError('%s failed (rc=%s): %s%s' % (what, rc, shown[-MESSAGE_TAIL_CHARS:],
-                                                      space_hint(stderr, output_path)),
+    message = '%s failed (rc=%s): %s%s' % (what, rc, shown[-MESSAGE_TAIL_CHARS:], space_hint(stderr, output_path))
+    return ProcessError(message,
                         command=list(argv), rc=rc, stdout=stdout[-TAIL_CHARS:], stderr=stderr[-TAIL_CHARS:])
 
 

@@ -31,6 +31,7 @@ def test_decoding_and_nesting_errors_become_clear_messages():
 
 
 def test_anything_else_is_reported_as_a_bug_with_its_traceback():
+    msg, details = None, None
     try:
         {}['tag']  # pylint: disable=pointless-statement
     except KeyError as exc:
