@@ -32,7 +32,8 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, '.build', 'collections'))
 
-from ansible_collections.casa.distro.plugins.module_utils import _release_plan as rp  # noqa: E402
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.manager import ReleasePlanManager  # noqa: E402
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.plan_file import plan_entries  # noqa: E402
 
 COMPONENTS = 60
 CREATE_TARGET = 10.0
@@ -142,24 +143,24 @@ def main():
                   'git_author_name': 'bench', 'git_author_email': 'bench@example.org', 'parallel': 4, 'ignore_warnings': False}
 
         ref_ls, dummy = timed(lambda: ls_remote_loop(components))
-        create, result = timed(lambda: rp.ReleasePlanManager(dict(params)).run())
+        create, result = timed(lambda: ReleasePlanManager(dict(params)).run())
         todo = result['summary']['todo']
-        actions = sum(len(e['actions']) for p, n, e in rp.plan_entries(result['plan']))
+        actions = sum(len(e['actions']) for p, n, e in plan_entries(result['plan']))
         if todo != COMPONENTS or actions != 3 * COMPONENTS:
             raise SystemExit('unexpected plan: %s, %d actions' % (result['summary'], actions))
         line('create %d components (cold clones)' % COMPONENTS, create, CREATE_TARGET, ('git ls-remote loop', ref_ls))
-        warm, result = timed(lambda: rp.ReleasePlanManager(dict(params)).run())
+        warm, result = timed(lambda: ReleasePlanManager(dict(params)).run())
         if result['changed']:
             raise SystemExit('the second create changed the plan')
         line('create %d components (warm clones)' % COMPONENTS, warm, CREATE_TARGET, ('git ls-remote loop', ref_ls))
 
-        apply, result = timed(lambda: rp.ReleasePlanManager(dict(params, command='apply')).run())
+        apply, result = timed(lambda: ReleasePlanManager(dict(params, command='apply')).run())
         if result['summary']['done'] != COMPONENTS:
             raise SystemExit('apply left work: %s' % result['summary'])
         copy = [dict(c, url=c['url'].replace(os.sep + 'remotes' + os.sep, os.sep + 'remotes-copy' + os.sep)) for c in components]
         ref_apply, dummy = timed(lambda: plain_git_release(top, copy))
         line('apply %d components (%d actions)' % (COMPONENTS, actions), apply, APPLY_TARGET, ('plain git CLI loop', ref_apply))
-        again, result = timed(lambda: rp.ReleasePlanManager(dict(params, command='apply')).run())
+        again, result = timed(lambda: ReleasePlanManager(dict(params, command='apply')).run())
         if result['changed']:
             raise SystemExit('the second apply changed something')
         line('apply again, nothing to do', again, None, ('git ls-remote loop', ref_ls))

@@ -250,9 +250,12 @@ problems:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.casa.distro.plugins.module_utils import _release_plan as release_plan
+from ansible_collections.casa.distro.plugins.module_utils._git import client as git_client
+from ansible_collections.casa.distro.plugins.module_utils._module import require_library, run_module
+from ansible_collections.casa.distro.plugins.module_utils._release_plan import yaml_files
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.manager import ReleasePlanManager
 
 
 def main():
@@ -279,22 +282,9 @@ def main():
             ('command', 'publish', ('html_report', 'markdown_report'), True),
         ],
     )
-    if not release_plan.HAS_YAML:
-        module.fail_json(msg=missing_required_lib('PyYAML'), exception=str(release_plan.YAML_IMPORT_ERROR))
-    if not release_plan.HAS_GIT:
-        module.fail_json(msg=missing_required_lib('GitPython'), exception=str(release_plan.GIT_IMPORT_ERROR))
-    manager = release_plan.ReleasePlanManager(module.params, module.check_mode)
-    try:
-        result = manager.run()
-    except (release_plan.ReleasePlanError, OSError) as exc:
-        # What was done before the failure is reported too; the plan file already records it.
-        partial = manager.summary()
-        partial.pop('diff', None)
-        partial.update(getattr(exc, 'details', {}))
-        module.fail_json(msg=str(exc), **partial)
-    if not module._diff:
-        result.pop('diff', None)
-    module.exit_json(**result)
+    require_library(module, yaml_files.HAS_YAML, 'PyYAML', yaml_files.YAML_IMPORT_ERROR)
+    require_library(module, git_client.HAS_GITPYTHON, 'GitPython', git_client.GITPYTHON_IMPORT_ERROR)
+    run_module(module, lambda module: ReleasePlanManager(module.params, module.check_mode))
 
 
 if __name__ == '__main__':

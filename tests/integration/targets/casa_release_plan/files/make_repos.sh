@@ -93,3 +93,14 @@ git -C "$top/src/iota" checkout -q main
 echo fix > "$top/src/iota/fix.txt"
 commit iota "iota fix"
 git -C "$top/src/iota" push -q origin main latest_release
+
+# kappa: equal versions (a bump is planned) and a symlink "up" to the parent directory, for the
+# refused version files of a hand-edited plan (issue 9). Not in the main components file.
+new_repo kappa main
+echo 3.0.0 > "$top/src/kappa/VERSION"
+ln -s .. "$top/src/kappa/up"
+commit kappa "kappa 3.0.0"
+git -C "$top/src/kappa" branch latest_release
+echo fix > "$top/src/kappa/fix.txt"
+commit kappa "kappa fix"
+git -C "$top/src/kappa" push -q origin main latest_release
