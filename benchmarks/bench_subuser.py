@@ -38,7 +38,10 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, '.build', 'collections'))
 
 try:
-    from ansible_collections.casa.distro.plugins.module_utils import _subuser as su
+    from ansible_collections.casa.distro.plugins.module_utils._subuser.graph import RepositorySet
+    from ansible_collections.casa.distro.plugins.module_utils._subuser.mirror import fetch_mirror
+    from ansible_collections.casa.distro.plugins.module_utils._subuser.report import inspect
+    from ansible_collections.casa.distro.plugins.module_utils._subuser.repository import open_git, open_local
 except ImportError as exc:  # pragma: no cover
     sys.exit('Cannot import the collection (%s): run "make link" first, from the repository root' % exc)
 
@@ -86,18 +89,18 @@ def git(cwd, *args):
 def inspect_local(root):
     started = time.perf_counter()
     cpu = time.process_time()
-    repository_set = su.RepositorySet()
-    repository = repository_set.add(su.open_local(root))
-    report = su.inspect(repository_set, repository)
+    repository_set = RepositorySet()
+    repository = repository_set.add(open_local(root))
+    report = inspect(repository_set, repository)
     return time.perf_counter() - started, time.process_time() - cpu, report
 
 
 def inspect_git(url, cache_dir):
     started = time.perf_counter()
     cpu = time.process_time()
-    repository_set = su.RepositorySet(cache_dir=cache_dir, update=False)
-    repository = repository_set.add(su.open_git(url, cache_dir, update=False))
-    report = su.inspect(repository_set, repository)
+    repository_set = RepositorySet(cache_dir=cache_dir, update=False)
+    repository = repository_set.add(open_git(url, cache_dir, update=False))
+    report = inspect(repository_set, repository)
     return time.perf_counter() - started, time.process_time() - cpu, report
 
 
@@ -159,7 +162,7 @@ def main():
             git(root, 'commit', '-q', '-m', 'bench')
             cache = os.path.join(scratch, 'cache-%d' % count)
             url = 'file://' + root
-            su.fetch_mirror(url, cache)  # the clone is not what is measured
+            fetch_mirror(url, cache)  # the clone is not what is measured
             local_time, local_cpu, report = best(inspect_local, args.repeat, root)
             depth = check(report, count)
             git_time, git_cpu, report = best(inspect_git, args.repeat, url, cache)

@@ -28,7 +28,7 @@ description:
   - O(operation=publish) writes image sources (O(publish.sources)) into a subuser repository
     (O(publish.dest), a git URL), each as C(permissions.json) plus an C(image/) directory whose
     image file starts C(FROM) a registry image (or C(FROM-SUBUSER-IMAGE) another source), updates
-    C(.subuser.json) when needed, then commits and pushes with GitPython. Nothing changed means no
+    C(.subuser.json) when needed, then commits and pushes with git. Nothing changed means no
     commit.
   - The quirks of subuser 0.6.2 are fixed rather than copied. The default branch is asked from the
     remote instead of assuming C(master); C(subuser-version-constraints) compare versions
@@ -503,80 +503,10 @@ build_log_tail:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.casa.distro.plugins.module_utils import _docker
-from ansible_collections.casa.distro.plugins.module_utils import _subuser
-from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, docker_client
-from ansible_collections.casa.distro.plugins.module_utils._recipes import RecipeError, validate_reference
-
-
-def read_repository(params):
-    repositories = _subuser.RepositorySet(
-        cache_dir=params['cache_dir'], subuser_version=params['subuser_version'] or None,
-        update=params['update'], mappings=params['repositories'])
-    if params['path']:
-        repository = _subuser.open_local(params['path'], name=params['name'])
-    else:
-        repository = _subuser.open_git(
-            params['url'], params['cache_dir'], version=params['version'],
-            subuser_version=params['subuser_version'] or None, update=params['update'],
-            name=params['name'])
-    repositories.add(repository)
-    return repositories, repository
-
-
-def run(module):
-    params = module.params
-    if params['operation'] == 'publish':
-        spec = params['publish']
-        published = _subuser.publish(
-            spec['dest'], spec['sources'], branch=spec['branch'],
-            image_sources_dir=spec['image_sources_dir'],
-            version_constraints=spec['version_constraints'], prune=spec['prune'],
-            message=spec['commit_message'], author_name=spec['author_name'],
-            author_email=spec['author_email'], check_mode=module.check_mode)
-        for warning in published.pop('warnings'):
-            module.warn(warning)
-        changed = bool(published['changed_files'])
-        verb = 'Would commit' if module.check_mode else 'Committed and pushed'
-        actions = ['%s %s to %s (%s)' % (verb, ', '.join(published['changed_files']),
-                                         published['branch'], published['commit'] or 'new branch')] if changed else []
-        return dict(changed=changed, published=published, actions=actions,
-                    diff=dict(before={'commit': published['commit_before']},
-                              after={'commit': published['commit'], 'files': published['changed_files']}))
-    repositories, repository = read_repository(params)
-    report = _subuser.inspect(repositories, repository, params['sources'] or None)
-    for warning in report.pop('warnings'):
-        module.warn(warning)
-    result = dict(changed=False, actions=[], **report)
-    if params['operation'] == 'build':
-        if not _docker.HAS_DOCKER:
-            module.fail_json(msg=missing_required_lib('docker'), exception=str(_docker.DOCKER_IMPORT_ERROR))
-        selected = ([repository.sources[n] for n in params['sources']] if params['sources']
-                    else [repository.sources[n] for n in sorted(repository.sources)])
-        order, lineage = _subuser.lineages(repositories, selected)
-        broken = [s for s in selected if s.key not in {o.key for o in order}]
-        if broken:
-            raise _subuser.SubuserError('Cannot build %s: %s' % (
-                ', '.join(s.identifier for s in broken),
-                '; '.join(s.lineage_error or 'invalid' for s in broken)), **report)
-        builder = _subuser.SubuserBuilder(
-            docker_client(module), check_mode=module.check_mode, prefix=params['image_prefix'],
-            tag=params['tag'], nocache=params['nocache'], force=params['force'],
-            network=params['network'], validate_reference=validate_reference)
-        try:
-            builder.build(order, lineage)
-        except (_subuser.SubuserError, RecipeError, _docker.DockerError) as exc:
-            exc.details = dict(getattr(exc, 'details', {}), images=[r.as_dict() for r in builder.results],
-                               **report)
-            raise
-        result['images'] = [r.as_dict() for r in builder.results]
-        result['changed'] = builder.changed
-        result['actions'] = [a for r in builder.results for a in r.actions]
-        result['diff'] = dict(before={r['image']: r['image_id_before'] for r in result['images']},
-                              after={r['image']: r['image_id'] for r in result['images']})
-    return result
+from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, run_module
+from ansible_collections.casa.distro.plugins.module_utils._subuser.runner import SubuserRunner
 
 
 def main():
@@ -623,15 +553,7 @@ def main():
                      ('operation', 'build', ('path', 'url'), True),
                      ('operation', 'publish', ('publish',))],
     )
-    if not _subuser.HAS_GITPYTHON and (module.params['url'] or module.params['operation'] == 'publish'):
-        module.fail_json(msg=missing_required_lib('GitPython'), exception=str(_subuser.GITPYTHON_IMPORT_ERROR))
-    try:
-        result = run(module)
-    except (_subuser.SubuserError, RecipeError, _docker.DockerError) as exc:
-        module.fail_json(msg=str(exc), **getattr(exc, 'details', {}))
-    if not module._diff:
-        result.pop('diff', None)
-    module.exit_json(**result)
+    run_module(module, SubuserRunner)
 
 
 if __name__ == '__main__':

@@ -15,6 +15,8 @@ ignores) are warned about, and an empty ``executable`` is warned about (subuser 
 
 from __future__ import annotations
 
+from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import show
+
 LEVELS = ('conservative', 'moderate', 'liberal', 'anarchistic')
 
 # Type words, as in the messages of subuser.
@@ -64,41 +66,35 @@ DEPRECATED_TOP_LEVEL = ('stateful-home', 'inherit-locale', 'inherit-timezone')
 OBSOLETE = ('last-update-time', 'dependency', 'inherit-working-directory')
 
 
+def _is_string_list(value):
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+# Type checks as strict as subuser's: 1 is not a bool, and neither an int nor a bool is a float
+# (JSON values are never subclasses, so isinstance is exact here).
+_CHECKS = {
+    _STRING: lambda value: isinstance(value, str),
+    _NULL: lambda value: value is None,
+    _BOOL: lambda value: isinstance(value, bool),
+    _FLOAT: lambda value: isinstance(value, float),
+    _STRING_LIST: _is_string_list,
+    _STRING_DICT: lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
+    _ENTRYPOINTS: lambda value: isinstance(value, dict) and all(
+        isinstance(v, str) or _is_string_list(v) for v in value.values()),
+    _OBJECT: lambda value: isinstance(value, dict),
+}
+
+
 def _matches(value, type_word):
-    """Type checks as strict as subuser's: 1 is not a bool, and neither an int nor a bool is a
-    float (JSON values are never subclasses, so isinstance is exact here)."""
-    if type_word == _STRING:
-        return isinstance(value, str)
-    if type_word == _NULL:
-        return value is None
-    if type_word == _BOOL:
-        return isinstance(value, bool)
-    if type_word == _FLOAT:
-        return isinstance(value, float)
-    if type_word == _STRING_LIST:
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    if type_word == _STRING_DICT:
-        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    if type_word == _ENTRYPOINTS:
-        return isinstance(value, dict) and all(
-            isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
-            for v in value.values())
-    if type_word == _OBJECT:
-        return isinstance(value, dict)
-    raise AssertionError(type_word)  # pragma: no cover
+    return _CHECKS[type_word](value)
+
+
+def _show_value(value):
+    return show(value, 80)
 
 
 def _expected(types):
     return ' or '.join(types)
-
-
-def _show(value):
-    import json
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):  # pragma: no cover - values come from JSON
-        text = repr(value)
-    return text if len(text) <= 80 else text[:77] + '...'
 
 
 class PermissionsReport:
@@ -137,37 +133,41 @@ def validate(data, source='permissions.json'):
                              % (source, _json_type(data)))
         return report
     for key, value in data.items():
-        if key not in SCHEMA:
-            if key in DEPRECATED_TOP_LEVEL:
-                report.warnings.append(
-                    '%s: top-level "%s" is deprecated and ignored by subuser 0.6.2; set it '
-                    'under "basic-common-permissions" instead' % (source, key))
-            elif key in OBSOLETE:
-                report.warnings.append('%s: "%s" is no longer supported by subuser and is ignored'
-                                       % (source, key))
-            else:
-                report.warnings.append(
-                    '%s: unknown permission "%s" is ignored (known: %s)'
-                    % (source, key, ', '.join(sorted(SCHEMA))))
-            continue
-        level, types, default = SCHEMA[key]
-        if not any(_matches(value, word) for word in types):
-            report.errors.append('%s: permission "%s" is %s; expected %s'
-                                 % (source, key, _show(value), _expected(types)))
-            continue
-        if key in SUBKEYS and isinstance(value, dict):
-            _check_subkeys(report, key, value)
-        if key == 'user-dirs':
-            _check_user_dirs(report, value)
-        if key == 'executable':
-            _check_executable(report, value)
-        if level is not None and _is_granted(value, default):
-            report.granted[key] = value
+        _check_key(report, key, value)
     if _truthy(data.get('x11')) and _truthy(data.get('gui')):
         report.errors.append('%s: "x11" and "gui" are mutually exclusive; gui gives safer X11 '
                              'access through xpra, x11 gives direct access' % source)
     report.level = permission_level(report.granted)
     return report
+
+
+def _unknown_key_warning(source, key):
+    if key in DEPRECATED_TOP_LEVEL:
+        return ('%s: top-level "%s" is deprecated and ignored by subuser 0.6.2; set it '
+                'under "basic-common-permissions" instead' % (source, key))
+    if key in OBSOLETE:
+        return '%s: "%s" is no longer supported by subuser and is ignored' % (source, key)
+    return '%s: unknown permission "%s" is ignored (known: %s)' % (source, key, ', '.join(sorted(SCHEMA)))
+
+
+def _check_key(report, key, value):
+    """Check one top-level permission; record it as granted when it asks for something."""
+    if key not in SCHEMA:
+        report.warnings.append(_unknown_key_warning(report.source, key))
+        return
+    level, types, default = SCHEMA[key]
+    if not any(_matches(value, word) for word in types):
+        report.errors.append('%s: permission "%s" is %s; expected %s'
+                             % (report.source, key, _show_value(value), _expected(types)))
+        return
+    if key in SUBKEYS and isinstance(value, dict):
+        _check_subkeys(report, key, value)
+    if key == 'user-dirs':
+        _check_user_dirs(report, value)
+    if key == 'executable':
+        _check_executable(report, value)
+    if level is not None and _is_granted(value, default):
+        report.granted[key] = value
 
 
 def _check_subkeys(report, key, value):
@@ -180,7 +180,7 @@ def _check_subkeys(report, key, value):
         types = allowed[subkey]
         if not any(_matches(subvalue, word) for word in types):
             report.errors.append('%s: permission "%s.%s" is %s; expected %s'
-                                 % (report.source, key, subkey, _show(subvalue), _expected(types)))
+                                 % (report.source, key, subkey, _show_value(subvalue), _expected(types)))
 
 
 def _check_user_dirs(report, value):
@@ -207,7 +207,7 @@ def _check_executable(report, value):
     for path in paths:
         if not path.startswith('/'):
             report.warnings.append('%s: "executable" %s should be an absolute path inside the image'
-                                   % (report.source, _show(path)))
+                                   % (report.source, _show_value(path)))
 
 
 def _truthy(value):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.casa.distro.plugins.module_utils import _permissions as perms
+from ansible_collections.casa.distro.plugins.module_utils._subuser import permissions as perms
 
 
 def test_empty_object_is_valid_and_conservative():

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: casa.distro contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.casa.distro.plugins.module_utils._subuser.constraints import compare_versions, parse_version, select_constraint, validate_constraints
+from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
+
+
+@pytest.mark.parametrize('left,op,right,expected', [
+    ('0.10', '>', '0.6', True),       # string comparison would say False
+    ('0.6.2', '>=', '0.6', True),
+    ('0.6', '==', '0.6.0', True),
+    ('0.6.2', '<', '0.6.10', True),
+    ('0.5', '<', '0.6', True),
+    ('0.7rc1', '<', '0.7', True),
+    ('0.7-dev', '<', '0.7', True),
+    ('1.0', '<=', '0.9.9', False),
+    ('0.6.2-dev-abc123', '<', '0.6.2', True),
+    ('0.6.2+local', '==', '0.6.2', True),
+])
+def test_compare_versions(left, op, right, expected):
+    assert compare_versions(left, op, right) is expected
+
+
+def test_bad_version_and_operator():
+    with pytest.raises(SubuserError, match='not a version'):
+        parse_version('latest')
+    with pytest.raises(SubuserError, match='not a valid operator'):
+        compare_versions('1', '~=', '1')
+
+
+CONSTRAINTS = [['>=', '0.7', 'latest'], ['>=', '0.6', 'subuser-0.6'], ['<', '0.6', 'a' * 40]]
+
+
+@pytest.mark.parametrize('version,ref,index', [
+    ('0.10', 'latest', 0), ('0.7', 'latest', 0), ('0.6.2', 'subuser-0.6', 1), ('0.5', 'a' * 40, 2),
+])
+def test_first_matching_constraint_wins(version, ref, index):
+    assert select_constraint(CONSTRAINTS, version, 'x')[:2] == (ref, index)
+
+
+def test_no_constraint_matches_is_an_error():
+    with pytest.raises(SubuserError, match=r'no subuser-version-constraints entry matches subuser version 0\.5'):
+        select_constraint([['>', '0.6', 'x']], '0.5', '.subuser.json')
+
+
+@pytest.mark.parametrize('constraints,message', [
+    ({'>': 1}, 'must be a list'),
+    ([['>', '0.6']], r'constraints\[0\]'),
+    ([['>', '0.6', 'b'], ['=>', '0.5', 'c']], r'\[1\]: "=>" is not a valid operator'),
+    ([['>', 'abc', 'b']], 'not a version'),
+    ([['>', '0.6', ' ']], 'empty ref'),
+])
+def test_constraint_shape_errors(constraints, message):
+    with pytest.raises(SubuserError, match=message):
+        validate_constraints(constraints, '.subuser.json')
