@@ -11,7 +11,7 @@ Run from the repository root after ``make link``::
 It builds a ~300 MB image (the bootstrapped Debian base plus python3-minimal from apt), then
 times, with the same compression:
 
-* the native conversion (``_sif.SingularityConverter``, backend native, force);
+* the native conversion (``_sif.converter.SingularityConverter``, backend native, force);
 * ``apptainer build`` from a docker-archive of the same image, in the Apptainer container of
   tests/integration/targets/setup_apptainer (made when missing);
 * the raw ``docker create`` + ``docker export | tar2sqfs`` pipeline, the practical limit here;
@@ -35,9 +35,10 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, '.build', 'collections'))
 
 from _common import run_module  # noqa: E402  (benchmarks/_common.py)
-from ansible_collections.casa.distro.plugins.module_utils import _sif  # noqa: E402
+from ansible_collections.casa.distro.plugins.module_utils._sif.converter import COMPRESSIONS, SingularityConverter  # noqa: E402
+from ansible_collections.casa.distro.plugins.module_utils._sif.squashfs import cpu_count  # noqa: E402
 from ansible_collections.casa.distro.plugins.module_utils._docker import DockerClient  # noqa: E402
-from ansible_collections.casa.distro.plugins.module_utils._docker_image import DockerImageManager  # noqa: E402
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.manager import DockerImageManager  # noqa: E402
 
 BASE = '127.0.0.1:5000/casa/debian:bookworm'
 IMAGE = 'casa-bench/sif-python3:latest'
@@ -102,7 +103,7 @@ def run(argv):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--compression', default='gzip', choices=_sif.COMPRESSIONS)
+    parser.add_argument('--compression', default='gzip', choices=COMPRESSIONS)
     parser.add_argument('--repeat', type=int, default=3,
                         help='rounds; ratios are the median of the per-round ratios')
     parser.add_argument('--work-dir', default=None, help='where the SIFs go (default: a temporary directory)')
@@ -112,7 +113,7 @@ def main():
     ensure_image(client)
     ensure_apptainer()
     work = tempfile.mkdtemp(prefix='casa-bench-sif-', dir=args.work_dir)
-    jobs = _sif.cpu_count()
+    jobs = cpu_count()
     try:
         image_id = client.image_id(IMAGE)
         size = client.inspect_image(IMAGE)['Size']
@@ -126,7 +127,7 @@ def main():
                   'jobs': jobs, 'archive': None, 'pull': False, 'dockerfile': None}
 
         def native():
-            _sif.SingularityConverter(dict(params), client).run()
+            SingularityConverter(dict(params), client).run()
 
         def noop():
             # As Ansible runs it: a module process, connecting to the daemon, deciding, exiting.

@@ -90,8 +90,8 @@ options:
   backend:
     description:
       - V(native) converts with C(tar2sqfs) and C(siftool) only.
-      - V(apptainer) and V(singularity) run C(<tool> build) from a C(docker save) of the image
-        (through spython's command runner); the tool must be installed.
+      - V(apptainer) and V(singularity) run C(<tool> build) from a C(docker save) of the image;
+        the tool must be installed.
       - V(auto) picks apptainer, then singularity, when installed, and V(native) otherwise.
     type: str
     choices: [auto, native, apptainer, singularity]
@@ -125,6 +125,12 @@ options:
         C(name) defaults to the file name of O(dest) without C(.sif).
       - With O(state=published), the side file of the SIF to publish (at least C(name) or
         O(name), and C(sha256)); read from C(<src>.json) when not given.
+      - With O(state=published), the fields are checked before anything is done, since they name
+        files of O(publish_dir). C(name) and C(image_version) hold letters, digits, C(.), C(_),
+        C(+) and C(-), starting with a letter or digit (C(name) without C(.sif)); C(sha256) is 64
+        and C(md5) 32 lowercase hexadecimal digits; C(size) and C(build_number) are non-negative
+        integers; C(type), C(system), C(image_id) and C(creation_time) are strings;
+        C(compatibility) is a list.
     type: dict
   v2_files:
     description:
@@ -141,6 +147,7 @@ options:
     description:
       - With O(state=published), the SIF uploaded to the publish host (normally RV(upload_path)).
         It is moved into place when published, and removed when it turns out to be published already.
+      - It must be a complete SIF file (its header and descriptors are checked) to be published.
     type: path
   name:
     description:
@@ -355,13 +362,12 @@ stderr:
   type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.casa.distro.plugins.module_utils import _docker
-from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, docker_client
-from ansible_collections.casa.distro.plugins.module_utils._publish import Publisher, PublishError
-from ansible_collections.casa.distro.plugins.module_utils._sif import (
-    BACKENDS, COMPRESSIONS, SifError, SingularityConverter)
+from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, run_module
+from ansible_collections.casa.distro.plugins.module_utils._sif.backends import BACKENDS
+from ansible_collections.casa.distro.plugins.module_utils._sif.converter import COMPRESSIONS
+from ansible_collections.casa.distro.plugins.module_utils._sif.runner import SingularityImageRunner
 
 
 def main():
@@ -393,20 +399,7 @@ def main():
                      ('state', 'published', ('publish_dir',))],
         mutually_exclusive=[('archive', 'pull')],
     )
-    params = module.params
-    try:
-        if params['state'] == 'published':
-            result = Publisher(params, module.check_mode).run()
-        else:
-            if not _docker.HAS_DOCKER:
-                module.fail_json(msg=missing_required_lib('docker'), exception=str(_docker.DOCKER_IMPORT_ERROR))
-            converter = SingularityConverter(params, docker_client(module), module.check_mode)
-            result = converter.run()
-    except (SifError, PublishError, _docker.DockerError) as exc:
-        module.fail_json(msg=exc.msg, **getattr(exc, 'details', {}))
-    if not module._diff:
-        result.pop('diff', None)
-    module.exit_json(**result)
+    run_module(module, SingularityImageRunner)
 
 
 if __name__ == '__main__':

@@ -2,8 +2,8 @@
 # Copyright: casa.distro contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of _publish: build numbers (with races between threads and processes), the
-publication flow, the index and the latest links, on a temporary directory."""
+"""Unit tests of _sif.publisher: the publication flow on a temporary directory, concurrent
+publications, refused uploads and metadata that would lead out of the publish directory."""
 
 from __future__ import annotations
 
@@ -11,14 +11,25 @@ import hashlib
 import json
 import multiprocessing
 import os
-import threading
 
 import pytest
 
-from ansible_collections.casa.distro.plugins.module_utils import _publish
+from ansible_collections.casa.distro.plugins.module_utils._sif import publish_index, publisher, sif_format
+from ansible_collections.casa.distro.plugins.module_utils._sif.errors import PublishError
+
+
+def sif_payload(content):
+    """A valid SIF (one unused descriptor) followed by ``content``: different content, different
+    checksum."""
+    descriptor_size = sif_format._SIF_DESCRIPTOR.size
+    header = sif_format._SIF_HEADER.pack(b'#!'.ljust(32, b'\0'), b'SIF_MAGIC\0', b'01\0', b'02\0', bytes(16), 0, 0,
+                                         1, 1, sif_format._SIF_HEADER.size, 0,
+                                         sif_format._SIF_HEADER.size + descriptor_size, len(content))
+    return header + bytes(descriptor_size) + content
 
 
 def sif_with_side(directory, name, content):
+    content = sif_payload(content)
     path = os.path.join(str(directory), name + '.sif')
     with open(path, 'wb') as handle:
         handle.write(content)
@@ -34,7 +45,7 @@ def publish(publish_dir, side, src=None, check_mode=False, **extra):
     params = {'publish_dir': str(publish_dir), 'metadata': dict(side or {}), 'src': src, 'name': None,
               'base_url': 'http://example.org/dl/', 'verify_src': True, 'verify_published': False}
     params.update(extra)
-    return _publish.Publisher(params, check_mode=check_mode).run()
+    return publisher.Publisher(params, check_mode=check_mode).run()
 
 
 def upload(src, result):
@@ -44,44 +55,9 @@ def upload(src, result):
     return result['upload_path']
 
 
-# ---------------------------------------------------------------- build numbers
-def test_build_numbers_are_sequential(tmp_path):
-    assert [_publish.reserve_build_number(str(tmp_path), 'casa-run-5.3') for dummy in range(3)] == [1, 2, 3]
-    assert _publish.reserve_build_number(str(tmp_path), 'casa-dev-5.3') == 1
-    # Published files count too, even without a reservation.
-    (tmp_path / 'casa-run-5.3-9.sif.json').write_text('{}')
-    assert _publish.reserve_build_number(str(tmp_path), 'casa-run-5.3') == 10
-    assert _publish.build_number_of('casa-run-5.3', 'casa-run-5.3-12.sif') == 12
-    assert _publish.build_number_of('casa-run-5.3', 'casa-run-5.3-x.sif') is None
-    assert _publish.build_number_of('casa-run', 'casa-run-5.3-1.sif') is None
-
-
-def test_build_numbers_race_between_threads(tmp_path):
-    results = []
-    barrier = threading.Barrier(16)
-
-    def worker():
-        barrier.wait()
-        results.append(_publish.reserve_build_number(str(tmp_path), 'img'))
-    threads = [threading.Thread(target=worker) for dummy in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == list(range(1, 17))
-
-
-def _reserve_in_process(args):
-    directory, count = args
-    return [_publish.reserve_build_number(directory, 'img') for dummy in range(count)]
-
-
-def test_build_numbers_race_between_processes(tmp_path):
-    context = multiprocessing.get_context('fork')
-    with context.Pool(4) as pool:
-        numbers = pool.map(_reserve_in_process, [(str(tmp_path), 10)] * 4)
-    flat = sorted(n for chunk in numbers for n in chunk)
-    assert flat == list(range(1, 41))
+def all_files(directory):
+    return sorted(os.path.relpath(os.path.join(root, name), str(directory))
+                  for root, dirs, files in os.walk(str(directory)) for name in files + dirs)
 
 
 def _publish_in_process(args):
@@ -126,7 +102,7 @@ def test_publication_flow(tmp_path):
     assert not os.path.exists(query['upload_path'])  # moved into place
     published = json.loads((publish_dir / 'casa-run-5.3-1.sif.json').read_text())
     assert published['build_number'] == 1 and published['sha256'] == side['sha256']
-    assert (publish_dir / 'casa-run-5.3-1.sif').read_bytes() == b'first image' * 100
+    assert (publish_dir / 'casa-run-5.3-1.sif').read_bytes() == sif_payload(b'first image' * 100)
 
     again = publish(publish_dir, side)
     assert not again['changed'] and again['up_to_date'] and not again['upload_needed']
@@ -139,7 +115,7 @@ def test_publication_flow(tmp_path):
     index = json.loads((publish_dir / 'index.json').read_text())
     image = index['images']['casa-run-5.3']
     assert [b['file'] for b in image['builds']] == ['casa-run-5.3-1.sif', 'casa-run-5.3-2.sif']
-    assert image['builds'][1]['size'] == len(b'second image' * 100)
+    assert image['builds'][1]['size'] == len(sif_payload(b'second image' * 100))
     assert image['builds'][1]['sha256'] == side2['sha256'] and image['builds'][1]['md5'] == side2['md5']
     assert image['latest'] == 'casa-run-5.3-2.sif'
     assert os.readlink(str(publish_dir / 'casa-run-5.3-latest.sif.json')) == 'casa-run-5.3-2.sif.json'
@@ -153,17 +129,31 @@ def test_src_without_metadata_uses_its_side_file(tmp_path):
     assert result['published'] and result['published_file'] == 'x-1.0-1.sif'
 
 
+def test_src_with_a_malformed_side_file_is_reported(tmp_path):
+    src, dummy_side = sif_with_side(tmp_path, 'x-1.0', b'abc' * 10)
+    with open(src + '.json', 'w') as handle:
+        handle.write('{"name": ')
+    with pytest.raises(PublishError, match=r'metadata is not given and .*x-1.0.sif.json \(the side file\) is '
+                                           r'missing or unreadable: .*invalid JSON'):
+        publish(tmp_path / 'www', None, src=src, metadata=None)
+    with open(src + '.json', 'w') as handle:
+        handle.write('["x"]')
+    with pytest.raises(PublishError, match='missing or unreadable: not a JSON object'):
+        publish(tmp_path / 'www', None, src=src, metadata=None)
+    assert not (tmp_path / 'www').exists()
+
+
 def test_corrupt_upload_is_refused(tmp_path):
     src, side = sif_with_side(tmp_path, 'img', b'good' * 50)
     publish_dir = tmp_path / 'www'
     query = publish(publish_dir, side)
     with open(query['upload_path'], 'wb') as handle:
-        handle.write(b'bad!' * 50)  # same size, other content
-    with pytest.raises(_publish.PublishError, match='corrupt or wrong upload'):
+        handle.write(sif_payload(b'bad!' * 50))  # same size, other content
+    with pytest.raises(PublishError, match='corrupt or wrong upload'):
         publish(publish_dir, side, src=query['upload_path'])
     with open(query['upload_path'], 'wb') as handle:
         handle.write(b'short')
-    with pytest.raises(_publish.PublishError, match='incomplete upload'):
+    with pytest.raises(PublishError, match='incomplete upload'):
         publish(publish_dir, side, src=query['upload_path'])
     assert not [name for name in os.listdir(str(publish_dir)) if name.endswith('.sif')]
 
@@ -182,21 +172,16 @@ def test_verify_published_recomputes_the_checksum(tmp_path):
     publish_dir = tmp_path / 'www'
     publish(publish_dir, side, src=upload(src, publish(publish_dir, side)))
     with open(str(publish_dir / 'img-1.sif'), 'r+b') as handle:
+        handle.seek(-4, os.SEEK_END)
         handle.write(b'DATA')  # same size, other content
     assert publish(publish_dir, side)['up_to_date']
     assert publish(publish_dir, side, verify_published=True)['upload_needed']
 
 
-@pytest.mark.parametrize('name', ['', 'a/b', '../x', 'x.sif', '-x'])
-def test_invalid_names(name):
-    with pytest.raises(_publish.PublishError, match='Invalid image name'):
-        _publish.validate_name(name)
-
-
 def test_missing_name_and_checksum(tmp_path):
-    with pytest.raises(_publish.PublishError, match='image name is unknown'):
+    with pytest.raises(PublishError, match='image name is unknown'):
         publish(tmp_path, {'sha256': 'a' * 64})
-    with pytest.raises(_publish.PublishError, match='no sha256'):
+    with pytest.raises(PublishError, match='no sha256'):
         publish(tmp_path, {'name': 'x'})
 
 
@@ -204,10 +189,10 @@ def test_index_is_stable(tmp_path):
     src, side = sif_with_side(tmp_path, 'img', b'x' * 10)
     publish_dir = tmp_path / 'www'
     publish(publish_dir, side, src=upload(src, publish(publish_dir, side)))
-    changed, index = _publish.update_index(str(publish_dir))
+    changed, index = publish_index.update_index(str(publish_dir))
     assert not changed  # the base URL recorded in the index is kept
     assert index['base_url'] == 'http://example.org/dl/'
-    assert index['format'] == _publish.INDEX_FORMAT
+    assert index['format'] == publish_index.INDEX_FORMAT
     assert index['images']['img']['builds'][0]['metadata'] == 'img-1.sif.json'
 
 
@@ -218,3 +203,59 @@ def test_query_on_an_empty_directory_changes_nothing(tmp_path):
     result = publish(publish_dir, side)
     assert not result['changed'] and result['upload_needed']
     assert not (publish_dir / 'index.json').exists()
+
+
+# ---------------------------------------------------------------- issue 9: nothing outside publish_dir
+@pytest.mark.parametrize('sha256', ['/../../../../x', '../' * 8 + 'a' * 40, 'A' * 64, 'a' * 63, 'g' * 64, 64])
+def test_a_sha256_that_is_not_a_checksum_is_refused(tmp_path, sha256):
+    src, side = sif_with_side(tmp_path, 'img', b'payload')
+    publish_dir = tmp_path / 'top' / 'www'
+    publish_dir.parent.mkdir()
+    before = all_files(tmp_path)
+    side['sha256'] = sha256
+    with pytest.raises(PublishError, match='Invalid sha256'):
+        publish(publish_dir, side)
+    with pytest.raises(PublishError, match='Invalid sha256'):
+        publish(publish_dir, side, src=src)
+    # Nothing written anywhere: not the upload directory, not the publish directory itself.
+    assert all_files(tmp_path) == before
+
+
+def test_a_src_that_is_not_a_sif_is_refused(tmp_path):
+    publish_dir = tmp_path / 'www'
+    garbage = tmp_path / 'garbage.sif'
+    garbage.write_bytes(b'#!/bin/sh\necho not a SIF\n' * 20)
+    # Without a checksum, the checksum would be computed from src: it must be a SIF first.
+    with pytest.raises(PublishError, match='garbage.sif cannot be published: .*not a SIF file'):
+        publish(publish_dir, {'name': 'img'}, src=str(garbage))
+    assert not publish_dir.exists() and garbage.exists()
+    # With a checksum that matches, it is refused all the same.
+    side = {'name': 'img', 'sha256': hashlib.sha256(garbage.read_bytes()).hexdigest(),
+            'size': garbage.stat().st_size}
+    query = publish(publish_dir, side)
+    with pytest.raises(PublishError, match='not a SIF file'):
+        publish(publish_dir, side, src=upload(str(garbage), query))
+    # A truncated SIF is no SIF either.
+    truncated = tmp_path / 'truncated.sif'
+    truncated.write_bytes(sif_payload(b'x')[:200])
+    with pytest.raises(PublishError, match='damaged SIF file'):
+        publish(publish_dir, {'name': 'img'}, src=str(truncated))
+    assert not [name for name in os.listdir(str(publish_dir)) if name.endswith('.sif') or name.endswith('.json')]
+
+
+def test_a_failed_json_write_leaves_no_published_image(tmp_path, monkeypatch):
+    src, side = sif_with_side(tmp_path, 'img', b'payload')
+    publish_dir = tmp_path / 'www'
+    query = publish(publish_dir, side)
+    uploaded = upload(src, query)
+
+    def full_disk(path, data, mode=None):
+        raise OSError(28, 'No space left on device', path)
+    monkeypatch.setattr(publisher, 'write_json', full_disk)
+    runner = publisher.Publisher({'publish_dir': str(publish_dir), 'metadata': side, 'src': uploaded,
+                                  'verify_src': True})
+    with pytest.raises(PublishError, match='no space left on the device'):
+        runner.run()
+    assert os.path.isfile(uploaded)  # taken back to where it was
+    assert not [name for name in os.listdir(str(publish_dir)) if name.startswith('img-')]
+    assert runner.partial_results()['changed'] is False

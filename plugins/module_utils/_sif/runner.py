@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# Copyright: casa.distro contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The runner of casa_singularity_image: converts (``state=present``) or publishes
+(``state=published``), for ``_module.run_module``."""
+
+from __future__ import annotations
+
+from ansible_collections.casa.distro.plugins.module_utils import _docker
+from ansible_collections.casa.distro.plugins.module_utils._module import docker_client, require_library
+from ansible_collections.casa.distro.plugins.module_utils._sif import deffile
+from ansible_collections.casa.distro.plugins.module_utils._sif.converter import SingularityConverter
+from ansible_collections.casa.distro.plugins.module_utils._sif.publisher import Publisher
+
+
+class SingularityImageRunner:
+    """One task of casa_singularity_image: a Publisher or a SingularityConverter."""
+
+    def __init__(self, module):
+        params = module.params
+        if params['state'] == 'published':
+            self.worker = Publisher(params, module.check_mode)
+        else:
+            require_library(module, _docker.HAS_DOCKER, 'docker', _docker.DOCKER_IMPORT_ERROR)
+            if params.get('dockerfile'):
+                require_library(module, deffile.HAS_SPYTHON, 'spython', deffile.SPYTHON_IMPORT_ERROR)
+            self.worker = SingularityConverter(params, docker_client(module), module.check_mode)
+
+    def run(self):
+        return self.worker.run()
+
+    def partial_results(self):
+        return self.worker.partial_results()
