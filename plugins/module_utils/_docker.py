@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
+import json
 import re
-import subprocess
 import tempfile
 import time
+
+from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
+from ansible_collections.casa.distro.plugins.module_utils._process import Process
 
 try:
     import docker
@@ -50,13 +52,8 @@ TRANSIENT_PATTERNS = (
 )
 
 
-class DockerError(Exception):
+class DockerError(CasaError):
     """A Docker operation failed. ``details`` is merged into the module's failure result."""
-
-    def __init__(self, msg, **details):
-        super().__init__(msg)
-        self.msg = msg
-        self.details = details
 
 
 class BuildError(DockerError):
@@ -67,21 +64,6 @@ def is_transient(message):
     """Whether a registry or transport error message looks worth retrying."""
     lowered = (message or '').lower()
     return any(pattern in lowered for pattern in TRANSIENT_PATTERNS)
-
-
-def split_reference(reference):
-    """Split ``[registry/]repo[:tag][@digest]`` into (repository, tag).
-
-    The tag defaults to ``latest``; a digest reference keeps its digest in the tag slot.
-    """
-    if '@' in reference:
-        repository, digest = reference.split('@', 1)
-        return repository, digest
-    last = reference.rsplit('/', 1)[-1]
-    if ':' in last:
-        repository, tag = reference.rsplit(':', 1)
-        return repository, tag
-    return reference, 'latest'
 
 
 class DockerClient:
@@ -177,13 +159,7 @@ class DockerClient:
                 dockerfile=dockerfile, tag=tag, buildargs=buildargs or {},
                 labels=labels or {}, target=target, network_mode=network_mode, pull=pull,
                 nocache=nocache, rm=True, forcerm=True, decode=True, **source)
-            for chunk in stream:
-                progress.feed(chunk)
-                if progress.error:
-                    raise BuildError(
-                        'Building %s failed at %s: %s' % (tag, progress.step or 'the start of the build',
-                                                          progress.error),
-                        failed_step=progress.step, build_log_tail=list(progress.tail), error=progress.error)
+            progress.consume(stream, tag)
         except BuildError:
             raise
         except Exception as exc:
@@ -196,6 +172,10 @@ class DockerClient:
                 packer.close()
         if packer and packer.problem():
             raise BuildError('Packing the build context of %s failed: %s' % (tag, packer.problem()))
+        return self._built_image(tag, progress)
+
+    def _built_image(self, tag, progress):
+        """The full ID of the image a finished build stream reported."""
         details = dict(failed_step=progress.step, build_log_tail=list(progress.tail))
         if not progress.image_id:
             raise BuildError('Building %s produced no image ID; the daemon said: %s'
@@ -371,6 +351,15 @@ class BuildProgress:
         if 'error' in chunk or 'errorDetail' in chunk:
             self.error = (chunk.get('errorDetail') or {}).get('message') or chunk.get('error') or 'unknown error'
 
+    def consume(self, stream, tag):
+        """Feed a whole build stream; the first error raises BuildError with the failing step."""
+        for chunk in stream:
+            self.feed(chunk)
+            if self.error:
+                raise BuildError(
+                    'Building %s failed at %s: %s' % (tag, self.step or 'the start of the build', self.error),
+                    failed_step=self.step, build_log_tail=list(self.tail), error=self.error)
+
 
 def push_stream_digest(lines):
     """The manifest digest of a push (or pull) progress stream; the stream's error raises.
@@ -400,31 +389,26 @@ class ContextPacker:
         for path in paths:
             self.list_file.write(path.encode('utf-8', 'surrogateescape') + b'\0')
         self.list_file.flush()
-        self.process = subprocess.Popen(
-            ['tar', '-C', context_dir, '--null', '--no-recursion', '--numeric-owner', '--owner=0',
-             '--group=0', '-T', self.list_file.name, '-cf', '-'],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, LC_ALL='C'))
+        try:
+            self.process = Process(
+                ['tar', '-C', context_dir, '--null', '--no-recursion', '--numeric-owner', '--owner=0',
+                 '--group=0', '-T', self.list_file.name, '-cf', '-'], what='tar of the build context', stdout=True)
+        except BaseException:
+            self.list_file.close()
+            raise
         self._problem = None
 
     def chunks(self):
-        while True:
-            block = self.process.stdout.read(self.chunk_size)
-            if not block:
-                break
-            yield block
-        self.process.stdout.close()
-        if self.process.wait() != 0:
-            self._problem = 'tar exited with %d: %s' % (
-                self.process.returncode, self.process.stderr.read().decode('utf-8', 'replace').strip())
+        yield from self.process.chunks(self.chunk_size)
+        rc = self.process.wait()
+        if rc != 0:
+            self._problem = 'tar exited with %d: %s' % (rc, self.process.stderr_text().strip())
 
     def problem(self):
         return self._problem
 
     def close(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process.stderr.close()
+        self.process.close()
         self.list_file.close()
 
 
@@ -440,7 +424,6 @@ def _registry_hint(message):
 
 def _json_lines(result):
     """Parse the newline-separated JSON objects some endpoints answer with."""
-    import json
     if isinstance(result, dict):
         return [result]
     lines = []

@@ -328,13 +328,11 @@ build_log_tail:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.casa.distro.plugins.module_utils import _docker
-from ansible_collections.casa.distro.plugins.module_utils._bootstrap import BootstrapError
-from ansible_collections.casa.distro.plugins.module_utils._docker_image import DockerImageManager
-from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, docker_client
-from ansible_collections.casa.distro.plugins.module_utils._recipes import RecipeError
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.manager import DockerImageManager
+from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, docker_client, require_library, run_module
 
 
 def main():
@@ -375,21 +373,8 @@ def main():
         required_one_of=[('name', 'recipes')],
         required_if=[('source', 'bootstrap', ('bootstrap', 'name'))],
     )
-    if not _docker.HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib('docker'), exception=str(_docker.DOCKER_IMPORT_ERROR))
-    manager = None
-    try:
-        manager = DockerImageManager(module.params, docker_client(module), module.check_mode)
-        result = manager.run()
-    except (RecipeError, BootstrapError, _docker.DockerError) as exc:
-        # What was done before the failure is reported too: nothing is lost.
-        partial = manager.summary() if manager else {}
-        partial.pop('diff', None)
-        partial.update(getattr(exc, 'details', {}))
-        module.fail_json(msg=str(exc), **partial)
-    if not module._diff:
-        result.pop('diff')
-    module.exit_json(**result)
+    require_library(module, _docker.HAS_DOCKER, 'docker', _docker.DOCKER_IMPORT_ERROR)
+    run_module(module, lambda module: DockerImageManager(module.params, docker_client(module), module.check_mode))
 
 
 if __name__ == '__main__':

@@ -7,20 +7,13 @@ tests/integration/targets/casa_docker_image."""
 
 from __future__ import annotations
 
+import io
+import tarfile
+
 import pytest
 
 from ansible_collections.casa.distro.plugins.module_utils import _docker
-
-
-@pytest.mark.parametrize('reference,expected', [
-    ('debian', ('debian', 'latest')),
-    ('debian:12', ('debian', '12')),
-    ('127.0.0.1:5000/casa/run', ('127.0.0.1:5000/casa/run', 'latest')),
-    ('127.0.0.1:5000/casa/run:5.3', ('127.0.0.1:5000/casa/run', '5.3')),
-    ('x@sha256:abc', ('x', 'sha256:abc')),
-])
-def test_split_reference(reference, expected):
-    assert _docker.split_reference(reference) == expected
+from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
 
 
 @pytest.mark.parametrize('message', [
@@ -159,3 +152,85 @@ def test_build_progress_keeps_only_the_last_lines():
     progress = _docker.BuildProgress()
     progress.feed({'stream': ''.join('line %d\n' % i for i in range(100))})
     assert len(progress.tail) == _docker.LOG_TAIL_LINES and progress.tail[-1] == 'line 99'
+
+
+# ------------------------------------------------------------------ build context streaming and builds
+
+def test_context_packer_streams_the_listed_paths(tmp_path):
+    (tmp_path / 'Dockerfile').write_text('FROM a\n')
+    (tmp_path / 'sub').mkdir()
+    (tmp_path / 'sub' / 'x').write_text('x')
+    (tmp_path / 'left-out').write_text('no')
+    packer = _docker.ContextPacker(str(tmp_path), ['Dockerfile', 'sub', 'sub/x'])
+    try:
+        data = b''.join(packer.chunks())
+    finally:
+        packer.close()
+    assert packer.problem() is None
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        members = {member.name: member for member in archive.getmembers()}
+    assert sorted(members) == ['Dockerfile', 'sub', 'sub/x']
+    assert members['sub/x'].uid == 0 and members['sub/x'].gid == 0
+
+
+def test_context_packer_reports_tar_failures(tmp_path):
+    packer = _docker.ContextPacker(str(tmp_path), ['missing'])
+    try:
+        b''.join(packer.chunks())
+    finally:
+        packer.close()
+    assert packer.problem().startswith('tar exited with 2: ') and 'missing' in packer.problem()
+
+
+class FakeAPI:
+    """The few APIClient calls DockerClient.build makes."""
+
+    def __init__(self, chunks, known=('sha256:' + 'c' * 64,)):
+        self.chunks = chunks
+        self.known = known
+        self.context = None
+
+    def build(self, **options):
+        if 'fileobj' in options:
+            self.context = b''.join(options['fileobj'])
+        return iter(self.chunks)
+
+    def inspect_image(self, reference):
+        full = next((k for k in self.known if k.endswith(reference) or k == reference), None)
+        if full is None:
+            raise _docker.docker_errors.ImageNotFound('no such image')
+        return {'Id': full}
+
+
+def client_with_api(api):
+    client = client_without_daemon(0, [])
+    client.api = api
+    return client
+
+
+def test_build_streams_the_context_and_returns_the_full_id(tmp_path):
+    (tmp_path / 'Dockerfile').write_text('FROM a\n')
+    api = FakeAPI([{'stream': 'Step 1/1 : FROM a\n'}, {'aux': {'ID': 'sha256:' + 'c' * 64}},
+                   {'stream': 'Successfully built cccccccccccc\n'}])
+    image_id, log = client_with_api(api).build(str(tmp_path), 'x:1', context_paths=['Dockerfile'])
+    assert image_id == 'sha256:' + 'c' * 64 and log[0] == 'Step 1/1 : FROM a'
+    with tarfile.open(fileobj=io.BytesIO(api.context)) as archive:
+        assert archive.getnames() == ['Dockerfile']
+
+
+def test_build_error_names_the_step_and_keeps_the_log(tmp_path):
+    (tmp_path / 'Dockerfile').write_text('FROM a\n')
+    api = FakeAPI([{'stream': 'Step 2/2 : RUN false\n'}, {'stream': 'about to fail\n'},
+                   {'errorDetail': {'message': "The command '/bin/sh -c false' returned a non-zero code: 1"}}])
+    with pytest.raises(_docker.BuildError) as err:
+        client_with_api(api).build(str(tmp_path), 'x:1', context_paths=['Dockerfile'])
+    assert 'Building x:1 failed at Step 2/2 : RUN false' in str(err.value)
+    assert err.value.details['failed_step'] == 'Step 2/2 : RUN false'
+    assert err.value.details['build_log_tail'] == ['Step 2/2 : RUN false', 'about to fail']
+    assert isinstance(err.value, CasaError)
+
+
+def test_build_without_image_id_is_an_error(tmp_path):
+    with pytest.raises(_docker.BuildError) as err:
+        client_with_api(FakeAPI([{'stream': 'something\n'}])).build(str(tmp_path), 'x:1')
+    assert 'produced no image ID' in str(err.value) and 'something' in str(err.value)

@@ -2,11 +2,11 @@
 # Copyright: casa.distro contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Base system images made with debootstrap (casa-distro's create_base_image type=system).
+"""The one client for debootstrap (casa-distro's create_base_image type=system).
 
-The one client for debootstrap: builds the argv in one place, runs it with a C locale and
-reports command, rc and output tail on failure. The root filesystem is streamed into
-``docker import`` by the caller, so no public registry is needed.
+Builds the argv in one place and runs it through _process (C locale, output tail on failure).
+The root filesystem is streamed as a tar archive into ``docker import`` by the caller, so no
+public registry is needed.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
+
+from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
+from ansible_collections.casa.distro.plugins.module_utils._process import Process, run
 
 BOOTSTRAP_HASH_LABEL = 'io.casa-distro.bootstrap-hash'
 DEFAULT_MIRROR = 'http://deb.debian.org/debian'
+OUTPUT_TAIL_LINES = 25
 
 
-class BootstrapError(Exception):
-    def __init__(self, msg, **details):
-        super().__init__(msg)
-        self.msg = msg
-        self.details = details
+class BootstrapError(CasaError):
+    """debootstrap is missing, may not run, or failed."""
 
 
 def normalize_spec(spec):
@@ -42,6 +42,7 @@ def normalize_spec(spec):
 
 
 def spec_hash(spec):
+    """The hash of the bootstrap inputs, recorded in the image label BOOTSTRAP_HASH_LABEL."""
     return 'sha256:' + hashlib.sha256(json.dumps(normalize_spec(spec), sort_keys=True).encode()).hexdigest()
 
 
@@ -77,6 +78,7 @@ class Debootstrap:
         self.work_dir = work_dir
 
     def build_rootfs(self, spec):
+        """Run debootstrap; returns (scratch directory, root filesystem inside it)."""
         if not os.path.exists(self.executable):
             raise BootstrapError('debootstrap is not installed on this host (looked for %s); '
                                  'install the debootstrap package' % self.executable)
@@ -85,23 +87,23 @@ class Debootstrap:
         scratch = tempfile.mkdtemp(prefix='casa-bootstrap-', dir=self.work_dir)
         rootfs = os.path.join(scratch, 'rootfs')
         argv = debootstrap_argv(spec, rootfs, self.executable)
-        env = dict(os.environ, LC_ALL='C', LANG='C', DEBIAN_FRONTEND='noninteractive')
-        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                                check=False)
-        if result.returncode != 0:
-            output = result.stdout.decode('utf-8', 'replace').splitlines()
+        result = run(argv, what='debootstrap', env={'DEBIAN_FRONTEND': 'noninteractive'}, check=False,
+                     merge_stderr=True)
+        if result.rc != 0:
+            output = result.text.splitlines()
             self.cleanup(scratch)
             raise BootstrapError('debootstrap of %s from %s failed (rc=%d): %s'
-                                 % (spec['suite'], normalize_spec(spec)['mirror'], result.returncode,
+                                 % (spec['suite'], normalize_spec(spec)['mirror'], result.rc,
                                     output[-1] if output else 'no output'),
-                                 command=argv, rc=result.returncode, stdout_lines=output[-25:])
+                                 command=result.argv, rc=result.rc, stdout_lines=output[-OUTPUT_TAIL_LINES:])
         return scratch, rootfs
 
     @staticmethod
     def tar_stream(rootfs):
-        """A tar process whose stdout is the root filesystem, numeric owners kept."""
-        return subprocess.Popen(['tar', '--numeric-owner', '-C', rootfs, '-c', '.'],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        """A tar Process whose stdout is the root filesystem, numeric owners kept (a context
+        manager: leaving it kills tar)."""
+        return Process(['tar', '--numeric-owner', '-C', rootfs, '-c', '.'],
+                       what='tar of the bootstrapped root filesystem', stdout=True)
 
     @staticmethod
     def cleanup(scratch):

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: casa.distro contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""source=build: an image family built parents first, each image only when its recipe hash
+(the build inputs, parents included) differs from the one in its label."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+
+from ansible_collections.casa.distro.plugins.module_utils import _build_context as build_context
+from ansible_collections.casa.distro.plugins.module_utils._docker import DockerError
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.dockerfile import normalize_base, parse_from_lines
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.errors import RecipeError
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.order import order_images
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.recipe import HASH_LABEL, NAME_LABEL
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.templates import context_entries
+from ansible_collections.casa.distro.plugins.module_utils._image_reference import split_reference
+
+
+def build_family(task, images):
+    """Build ``images`` (ImageRecipes) in dependency order for ``task`` (a DockerImageManager)."""
+    prepared = {}
+    bases = {}
+    for image in images:
+        if not image.recipe_dir:
+            raise RecipeError('source=build needs path (a recipe directory) or recipes')
+        entries = context_entries(image)
+        text = build_context.dockerfile_text(entries, image.dockerfile)
+        bases[image.reference] = parse_from_lines(text, task.params.get('build_args'))
+        prepared[image.reference] = entries
+    produced = {}  # reference -> image ID (None in check mode when it would be rebuilt)
+    for image in order_images(images, bases, task.unselected_dirs):
+        _build_image(task, image, prepared[image.reference], bases[image.reference], produced)
+
+
+def _build_image(task, image, entries, bases, produced):
+    params = task.params
+    result = task.new_result(image)
+    parent_ids, parent_pending = _parent_ids(task, image, bases, produced)
+    labels = dict(params.get('labels') or {})
+    result.recipe_hash = build_context.recipe_hash(
+        entries, params.get('build_args'), labels, params.get('target'), parent_ids, task.digest_cache)
+    existing = task.client.inspect_image(image.reference)
+    result.build_reason = build_context.rebuild_reason(
+        existing, HASH_LABEL, result.recipe_hash, force=params.get('force'), pending_parents=parent_pending)
+    if result.build_reason and task.check_mode:
+        result.actions.append('Would build %s (%s)' % (image.reference, result.build_reason))
+        task.changed = True
+        produced.update({ref: None for ref in image.references})
+        result.image_id = existing['Id'] if existing else None
+        result.info = existing
+        return
+    if result.build_reason:
+        labels[HASH_LABEL] = result.recipe_hash
+        labels[NAME_LABEL] = image.name
+        image_id = _build(task, image, entries, labels)
+        result.built = True
+        result.actions.append('Built %s as %s (%s)' % (image.reference, image_id, result.build_reason))
+    else:
+        image_id = existing['Id']
+    result.image_id = image_id
+    task.ensure_tags(result)
+    produced.update({ref: image_id for ref in image.references})
+    result.info = task.client.inspect_image(image_id)
+    if any(result.ids_before.get(ref) != image_id for ref in image.references):
+        task.changed = True
+
+
+def _parent_ids(task, image, bases, produced):
+    """Image IDs of the bases; ``pending`` lists bases that would be rebuilt (check mode)."""
+    ids = []
+    pending = []
+    for base in bases:
+        reference = normalize_base(base)
+        if reference in produced:
+            if produced[reference] is None:
+                pending.append(reference)
+            ids.append(produced[reference] or 'pending:' + reference)
+            continue
+        if task.params.get('pull') and not task.check_mode:
+            repository, tag = split_reference(reference)
+            task.client.pull(repository, tag, auth=task.auth())
+        base_id = task.client.image_id(reference)
+        if base_id is None:
+            raise DockerError(
+                'Base image %s of %s is not in the Docker daemon at %s: build or bootstrap it '
+                'first (include it in image_names), or set pull=true to fetch it from its '
+                'registry' % (reference, image.reference, task.client.docker_host))
+        ids.append(base_id)
+    return ids, pending
+
+
+def _build(task, image, entries, labels):
+    """Build one image; a context with rendered templates is staged in a temporary directory,
+    any other is streamed from the recipe directory."""
+    params = task.params
+    staging = None
+    context = image.recipe_dir
+    try:
+        if build_context.needs_staging(entries):
+            staging = tempfile.mkdtemp(prefix='casa-context-')
+            build_context.stage_context(entries, staging)
+            context = staging
+        image_id, _log = task.client.build(
+            context, tag=image.reference, dockerfile=image.dockerfile,
+            buildargs=params.get('build_args'), labels=labels,
+            target=params.get('target'), network_mode=params.get('network'),
+            pull=False, nocache=params.get('nocache'),
+            context_paths=[entry.relpath for entry in entries])
+        return image_id
+    finally:
+        if staging:
+            shutil.rmtree(staging, ignore_errors=True)
