@@ -8,7 +8,16 @@ venv="${VENV:-$top/.venv}"
 # One copy per run, so that several runs (parallel shells, CI steps) never clobber each other.
 work="$top/.build/ansible-test.$$"
 dest="$work/ansible_collections/casa/distro"
-trap 'rm -rf "$work"' EXIT
+# Figures the tests record (tests/unit/utils/fuzz.py, the bad_input target) come back to the
+# repository's tests/output/reliability for tests/utils/reliability_report.py.
+keep_figures() {
+    if [ -d "$dest/tests/output/reliability" ]; then
+        mkdir -p "$top/tests/output/reliability"
+        cp -a "$dest/tests/output/reliability/." "$top/tests/output/reliability/"
+    fi
+    rm -rf "$work"
+}
+trap keep_figures EXIT
 mkdir -p "$dest"
 rsync -a --exclude /.git --exclude /.venv --exclude /.build --exclude /tests/output \
     --exclude __pycache__ --exclude '*.pyc' --exclude /changelogs/.plugin-cache.yaml \

@@ -29,6 +29,7 @@ _CREDENTIALS_RE = re.compile(r'([A-Za-z][A-Za-z0-9+.-]*://)([^/\s?#]+)@')
 _REF_FORBIDDEN_RE = re.compile(r'[\x00-\x20\x7f~^:?*\[\\]')
 _COMMIT_RE = re.compile(r'^(?:[0-9a-f]{40}|[0-9a-f]{64})$')
 
+
 def redact(value):
     """Text (or a list or dict of texts) with URL credentials hidden: ``https://u:***@h``, ``https://***@h``."""
     if isinstance(value, dict):

@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from ansible_collections.casa.distro.plugins.module_utils import _schema as s
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 RECIPE = s.Record({
     'dependencies': s.ListOf(s.Str(empty=False)),
@@ -23,10 +22,6 @@ RECIPE = s.Record({
         'debug': s.Bool(),
     }, what='an image source'), min_items=1), required=True),
 })
-
-# Enough examples to find the shapes that crash a parser; more with CASA_HYPOTHESIS_EXAMPLES
-# for a long run; derandomized so that a CI failure reproduces.
-EXAMPLES = int(os.environ.get('CASA_HYPOTHESIS_EXAMPLES', '1000'))
 
 
 def error(schema, value):
@@ -93,15 +88,15 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(
         st.one_of(st.text(max_size=12), st.integers(), st.booleans()), children, max_size=4),
     max_leaves=20)
+NAMES = st.from_regex(r'[a-z0-9][a-z0-9._/-]{0,10}', fullmatch=True)
 SHAPED = st.fixed_dictionaries({'image_sources': st.lists(st.fixed_dictionaries(
-    {'name': JSON_VALUES}, optional={'tags': JSON_VALUES, 'size': JSON_VALUES, 'visibility': JSON_VALUES}), max_size=3)},
-    optional={'dependencies': JSON_VALUES})
+    {'name': NAMES | JSON_VALUES},
+    optional={'tags': st.lists(st.text(max_size=5) | st.integers()) | JSON_VALUES,
+              'size': st.integers() | JSON_VALUES, 'visibility': st.sampled_from(['public', 'private']) | JSON_VALUES}),
+    min_size=1, max_size=3)}, optional={'dependencies': st.lists(st.text(min_size=1, max_size=5)) | JSON_VALUES})
 
 
-@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@fuzz_settings
 @given(st.one_of(JSON_VALUES, SHAPED))
 def test_any_value_is_accepted_or_rejected_with_a_schema_error(value):
-    try:
-        s.check(RECIPE, value, 'f.yaml')
-    except s.SchemaError as exc:
-        assert str(exc).startswith('f.yaml: ')
+    check_parser('declared schema', lambda: s.check(RECIPE, value, 'f.yaml'), 'f.yaml')

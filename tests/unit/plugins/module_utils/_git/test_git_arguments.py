@@ -48,7 +48,6 @@ def test_branch_and_commit_validation():
         git_arguments.validate_commit('--all')
 
 
-
 @pytest.mark.parametrize('text, shown', [
     ('https://user:s3cret@host/r.git', 'https://user:***@host/r.git'),
     ('https://ghp_token@github.com/r', 'https://***@github.com/r'),
@@ -61,4 +60,3 @@ def test_branch_and_commit_validation():
 def test_redact(text, shown):
     assert git_arguments.redact(text) == shown
     assert git_arguments.redact([text, {'k': text}, 3]) == [shown, {'k': shown}, 3]
-
