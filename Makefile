@@ -40,6 +40,7 @@ release: setup
 
 ## tests ----------------------------------------------------------------------
 test: setup test-tools sanity units lint docs integration
+	$(BIN)/python tests/utils/reliability_report.py
 	@echo "make test: all checks passed"
 
 # ShellCheck: the shellcheck sanity test of ansible-test skips silently without it.
