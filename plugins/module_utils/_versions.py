@@ -16,7 +16,9 @@ Two grammars, one per kind of input:
   ``+``; every suffix is a pre-release (``1.2.3rc1``, ``1.2.3-beta``).
 - ``Version.loose(text, where)`` (subuser versions, e.g. ``0.6.2-dev-<hash>``): anything may
   follow the numbers; a suffix starting with a pre-release word (alpha, beta, preview, pre, rc,
-  dev, a, b, c) is a pre-release, any other (``+local``, ``.post1``) is ignored, as in PEP 440.
+  a, b, c) is a pre-release, any other (``+local``, ``.post1``) is ignored, as in PEP 440. A
+  ``dev`` suffix is a development build made after its release, as subuser writes them
+  (``0.6.2-dev-<git hash>``): it sorts above its release and below the next one.
 
 Bad input raises VersionError, an InputError (and a ValueError) naming ``where`` and the value.
 """
@@ -32,7 +34,9 @@ OPERATORS = ('<', '<=', '==', '>=', '>')
 
 _STRICT_RE = re.compile(r'^v?(\d+(?:\.\d+)*)([-.+_]?[A-Za-z][0-9A-Za-z.+_-]*)?$')
 _LOOSE_RE = re.compile(r'^\s*v?(\d+(?:\.\d+)*)(.*?)\s*$')
-_PRERELEASE_RE = re.compile(r'^[-._]?(alpha|beta|preview|pre|rc|dev|a|b|c)(?![a-z])', re.IGNORECASE)
+_PRERELEASE_RE = re.compile(r'^[-._]?(alpha|beta|preview|pre|rc|a|b|c)(?![a-z])', re.IGNORECASE)
+# subuser's development builds, e.g. 0.6.2-dev-3f2a1c0-dirty: made from git after the release.
+_DEV_BUILD_RE = re.compile(r'^[-._]?dev(?![a-z])', re.IGNORECASE)
 
 
 class VersionError(InputError, ValueError):
@@ -57,6 +61,7 @@ class Version:
         self.text = text.strip()
         self.numbers = tuple(int(part) for part in match.group(1).split('.'))
         self.suffix = (match.group(2) or '').lstrip('-._+')
+        self.dev_build = False
 
     @classmethod
     def loose(cls, text, where='version'):
@@ -71,12 +76,13 @@ class Version:
         version.text = text.strip()
         version.numbers = tuple(int(part) for part in match.group(1).split('.'))
         suffix = match.group(2)
-        version.suffix = suffix.lstrip('-._+') if _PRERELEASE_RE.match(suffix) else ''
+        version.dev_build = bool(_DEV_BUILD_RE.match(suffix))
+        version.suffix = suffix.lstrip('-._+') if version.dev_build or _PRERELEASE_RE.match(suffix) else ''
         return version
 
     @property
     def is_prerelease(self):
-        return bool(self.suffix)
+        return bool(self.suffix) and not self.dev_build
 
     def _key(self):
         numbers = list(self.numbers)
@@ -84,7 +90,9 @@ class Version:
             numbers.pop()
         suffix = tuple((0, int(part), '') if part.isdigit() else (1, 0, part)
                        for part in re.findall(r'\d+|[A-Za-z]+', self.suffix))
-        return (tuple(numbers), 0 if self.suffix else 1, suffix)
+        # pre-release < release < development build of that release (loose grammar only)
+        rank = 2 if self.dev_build else 0 if self.suffix else 1
+        return (tuple(numbers), rank, suffix)
 
     def __eq__(self, other):
         if not isinstance(other, Version):

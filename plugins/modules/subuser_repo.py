@@ -32,9 +32,16 @@ description:
     commit.
   - The quirks of subuser 0.6.2 are fixed rather than copied. The default branch is asked from the
     remote instead of assuming C(master); C(subuser-version-constraints) compare versions
-    numerically; discovery checks real paths; paths leaving the repository are refused; cycles
-    of C(FROM-SUBUSER-IMAGE) are detected and named; builds use the layer cache unless
-    O(nocache=true).
+    numerically (a development build such as C(0.6.2-dev-<hash>) counts as at least its release);
+    discovery checks real paths; cycles of C(FROM-SUBUSER-IMAGE) are detected and named; builds
+    use the layer cache unless O(nocache=true).
+  - Every file read is checked against its declared shape first (C(.subuser.json),
+    C(permissions.json), the image file as UTF-8); a bad one fails with a message naming the file,
+    key and value.
+  - A repository path out of the repository or into C(.git) (C(image-sources-dir), the paths of
+    C(explicit-image-sources), a symlink such as a C(permissions.json) linking outside, the
+    O(publish) options and files) fails the task, in every O(operation); nothing is read from
+    there, nothing built and nothing committed.
 author:
   - casa.distro developers (@casa-distro)
 extends_documentation_fragment:
@@ -111,6 +118,9 @@ options:
         absolute directory path.
       - V(default) is U(https://github.com/subuser-security/subuser-default-repository.git) unless
         mapped.
+      - A name that leads to the repository being read (for example V(default) when inspecting the
+        default repository itself) gives that same repository; each source is reported, and
+        built, once.
     type: dict
     default: {}
   update:
@@ -174,6 +184,8 @@ options:
         description:
           - Directory of the repository holding the image sources; written to C(.subuser.json) as
             C(image-sources-dir) when it is not the root.
+          - A path out of the repository or into C(.git), or one going through a symlink committed
+            in the repository, is refused before anything is committed.
         type: str
         default: ''
       version_constraints:
@@ -196,7 +208,7 @@ options:
         required: true
         suboptions:
           name:
-            description: Image source name (no C(@), C(/), C(:) or C(!)).
+            description: Image source name (no C(@), C(/), C(:) or C(!); not C(.), C(..) or C(.git)).
             type: str
             required: true
           image:
@@ -379,6 +391,25 @@ sources:
     permissions:
       description: The permissions granted (keys whose value is not the default).
       type: dict
+    executable:
+      description:
+        - The C(executable) of C(permissions.json), a path or a list of paths inside the image;
+          V(null) for a library (a source meant to be a C(FROM-SUBUSER-IMAGE) base, not run).
+      type: raw
+    invalid_docker_from:
+      description:
+        - C(FROM name@repository) lines of the image file, which Docker refuses (after C(@) it
+          expects a digest), that is a C(FROM-SUBUSER-IMAGE) written as C(FROM). Each is also a warning
+          naming the file and line.
+      type: list
+      elements: dict
+      contains:
+        line:
+          description: Line number, from 1.
+          type: int
+        reference:
+          description: The reference written after C(FROM).
+          type: str
     valid:
       description: Whether the source and all its ancestors are valid.
       type: bool

@@ -10,6 +10,7 @@ from ansible_collections.casa.distro.plugins.module_utils._files import FileForm
 from ansible_collections.casa.distro.plugins.module_utils._subuser.constraints import validate_constraints
 from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError, show
 from ansible_collections.casa.distro.plugins.module_utils._subuser.layout import CONFIG_KEYS, SUBUSER_JSON
+from ansible_collections.casa.distro.plugins.module_utils._subuser.schema import SUBUSER_JSON_SCHEMA, checked
 
 
 def load_json(data, where):
@@ -21,7 +22,7 @@ def load_json(data, where):
 
 
 def _config_warnings(config, where):
-    warnings = ['%s: unknown key "%s" is ignored' % (where, key) for key in config if key not in CONFIG_KEYS]
+    warnings = ['%s: unknown key %s is ignored' % (where, show(key, 80)) for key in config if key not in CONFIG_KEYS]
     if 'subuser-repository-root' in config and 'image-sources-dir' not in config:
         warnings.append('%s: "subuser-repository-root" was renamed "image-sources-dir"; '
                         'subuser no longer reads it' % where)
@@ -29,19 +30,10 @@ def _config_warnings(config, where):
 
 
 def check_config(config, where):
-    """Check the parsed .subuser.json; returns its warnings."""
-    if not isinstance(config, dict):
-        raise SubuserError('%s: must be a JSON object, not %s' % (where, show(config)), file=where)
+    """Check the parsed .subuser.json against its schema; returns its warnings."""
+    present = {k: v for k, v in config.items() if v is not None} if isinstance(config, dict) else config
+    checked(SUBUSER_JSON_SCHEMA, present, where)
     warnings = _config_warnings(config, where)
-    directory = config.get('image-sources-dir')
-    if directory is not None and not isinstance(directory, str):
-        raise SubuserError('%s: "image-sources-dir" must be a string (a relative path), not %s'
-                           % (where, show(directory)), file=where)
-    explicit = config.get('explicit-image-sources')
-    if explicit is not None and not isinstance(explicit, dict):
-        raise SubuserError('%s: "explicit-image-sources" must be an object mapping names to '
-                           '{"image-file", "build-context", "permissions-file"}, not %s'
-                           % (where, show(explicit)), file=where)
     if 'subuser-version-constraints' in config:
         validate_constraints(config['subuser-version-constraints'], where)
     return warnings

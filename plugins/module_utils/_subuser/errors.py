@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.casa.distro.plugins.module_utils import _schema
 from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
 
 
@@ -15,10 +16,15 @@ class SubuserError(CasaError):
     """Something about a repository or image source is wrong; ``details`` go into the result."""
 
 
+class UnsafePathError(SubuserError):
+    """A repository path leads out of the repository or into its .git: the whole task is refused,
+    never just the image source concerned."""
+
+
 def show(value, limit=120):
-    """A value as JSON (its repr when not JSON), cut to ``limit`` characters."""
+    """A value as JSON, cut to ``limit`` characters (deep nesting and huge numbers shown short)."""
     try:
         text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        text = _schema.show(value)
     return text if len(text) <= limit else text[:limit - 3] + '...'

@@ -7,7 +7,9 @@ parent, lineages (ancestors, base first) and the cycles among them."""
 
 from __future__ import annotations
 
-from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
+import os
+
+from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError, UnsafePathError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.identifiers import (
     DEFAULT_REPOSITORY, DEFAULT_REPOSITORY_URL, normalize_url, repository_label)
 from ansible_collections.casa.distro.plugins.module_utils._subuser.repository import (
@@ -35,17 +37,47 @@ class RepositorySet:
         self.repositories[identity or repository.key] = repository
         return repository
 
+    def unique(self):
+        """The repositories opened, each once (several names may reach one), by key."""
+        seen = {}
+        for repository in self.repositories.values():
+            seen.setdefault(id(repository), repository)
+        return sorted(seen.values(), key=lambda r: r.key)
+
     def close(self):
         """End the git processes the repositories read through."""
-        for repository in self.repositories.values():
+        for repository in self.unique():
             repository.close()
 
+    def location(self, identity):
+        """Where ``default`` or a URL is read from, after the mappings."""
+        location = self.mappings.get(identity)
+        if location is None:
+            location = DEFAULT_REPOSITORY_URL if identity == DEFAULT_REPOSITORY else identity
+        return location
+
+    @staticmethod
+    def location_key(location):
+        """The key the repository read from ``location`` gets (see open_local and open_git)."""
+        if '://' not in location and location.startswith('/'):
+            return os.path.abspath(location)
+        return normalize_url(location)
+
     def open(self, identity):
-        """The repository for ``default`` or a URL (cached; a failure is remembered)."""
+        """The repository for ``default`` or a URL (cached; a failure is remembered).
+
+        One location is one repository object, whatever name reaches it: ``default`` mapped to
+        (or being) the repository inspected gives that repository, not a second copy of it.
+        """
         if identity in self.repositories:
             return self.repositories[identity]
         if identity in self.failures:
             raise self.failures[identity]
+        key = self.location_key(self.location(identity))
+        known = [r for r in self.repositories.values() if r.key == key]
+        if known:
+            self.repositories[identity] = known[0]
+            return known[0]
         try:
             repository = self._open_location(identity)
         except SubuserError as exc:
@@ -56,9 +88,7 @@ class RepositorySet:
 
     def _open_location(self, identity):
         display = identity
-        location = self.mappings.get(identity)
-        if location is None:
-            location = DEFAULT_REPOSITORY_URL if identity == DEFAULT_REPOSITORY else identity
+        location = self.location(identity)
         if '://' not in location and location.startswith('/'):
             repository = open_local(location, name=repository_label(display))
             repository.display = display
@@ -77,6 +107,8 @@ class RepositorySet:
         identity = DEFAULT_REPOSITORY if identifier.kind == 'named' else normalize_url(identifier.repository)
         try:
             return self.open(identity)
+        except UnsafePathError:
+            raise
         except SubuserError as exc:
             source.errors.append('%s:%d: cannot open the repository of FROM-SUBUSER-IMAGE %s: %s'
                                  % (source.where(source.image_file), source.parent_line,

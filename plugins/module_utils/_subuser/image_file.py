@@ -58,3 +58,22 @@ def render_image_file(text, parent_image_id):
         else:
             lines.append(line)
     return '\n'.join(lines) + '\n'
+
+
+# FROM [--platform=...] <reference> [AS name]: the reference, when it is not a variable.
+_DOCKER_FROM_RE = re.compile(r'^\s*FROM\s+(?:--\S+\s+)*([^\s$]+)(?:\s|$)', re.IGNORECASE)
+# What Docker accepts after "@": a digest, e.g. sha256:<64 hex digits>.
+_DIGEST_RE = re.compile(r'^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$')
+
+
+def subuser_like_from_lines(text):
+    """``FROM name@repository`` lines, which Docker refuses (after "@" it expects a digest):
+    a FROM-SUBUSER-IMAGE written as FROM. A list of (1-based line, reference)."""
+    found = []
+    for number, line in enumerate(text.lstrip('\ufeff').splitlines(), 1):
+        if FROM_SUBUSER_PREFIX_RE.match(line):
+            continue
+        match = _DOCKER_FROM_RE.match(line)
+        if match and '@' in match.group(1) and not _DIGEST_RE.match(match.group(1).split('@', 1)[1]):
+            found.append((number, match.group(1)))
+    return found

@@ -15,6 +15,9 @@ ignores) are warned about, and an empty ``executable`` is warned about (subuser 
 
 from __future__ import annotations
 
+import math
+
+from ansible_collections.casa.distro.plugins.module_utils import _schema
 from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import show
 
 LEVELS = ('conservative', 'moderate', 'liberal', 'anarchistic')
@@ -66,27 +69,32 @@ DEPRECATED_TOP_LEVEL = ('stateful-home', 'inherit-locale', 'inherit-timezone')
 OBSOLETE = ('last-update-time', 'dependency', 'inherit-working-directory')
 
 
-def _is_string_list(value):
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-# Type checks as strict as subuser's: 1 is not a bool, and neither an int nor a bool is a float
-# (JSON values are never subclasses, so isinstance is exact here).
-_CHECKS = {
-    _STRING: lambda value: isinstance(value, str),
-    _NULL: lambda value: value is None,
-    _BOOL: lambda value: isinstance(value, bool),
-    _FLOAT: lambda value: isinstance(value, float),
-    _STRING_LIST: _is_string_list,
-    _STRING_DICT: lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
-    _ENTRYPOINTS: lambda value: isinstance(value, dict) and all(
-        isinstance(v, str) or _is_string_list(v) for v in value.values()),
-    _OBJECT: lambda value: isinstance(value, dict),
+# The shape of each type word, as _schema nodes: exact types as in subuser (1 is not a bool,
+# and neither an int nor a bool is a float: "floating point number" is checked apart, since
+# _schema.Float also takes integers).
+_NODES = {
+    _STRING: _schema.Str(),
+    _NULL: _schema.Null(),
+    _BOOL: _schema.Bool(),
+    _STRING_LIST: _schema.ListOf(_schema.Str()),
+    _STRING_DICT: _schema.MapOf(_schema.Str()),
+    _ENTRYPOINTS: _schema.MapOf(_schema.OneOf(_schema.Str(), _schema.ListOf(_schema.Str()))),
+    _OBJECT: _schema.MapOf(_schema.Anything()),
 }
 
 
+def _refuse(_path, problem):
+    raise _schema.SchemaError(problem)
+
+
 def _matches(value, type_word):
-    return _CHECKS[type_word](value)
+    if type_word == _FLOAT:  # JSON's NaN and Infinity are no number of CPUs
+        return isinstance(value, float) and math.isfinite(value)
+    try:
+        _NODES[type_word].check_at(value, [], _refuse)
+    except _schema.SchemaError:
+        return False
+    return True
 
 
 def _show_value(value):
@@ -106,6 +114,7 @@ class PermissionsReport:
         self.warnings = []
         self.granted = {}
         self.level = None
+        self.executable = None  # null, a path or a list of paths; None also when invalid
 
     @property
     def valid(self):
@@ -166,6 +175,7 @@ def _check_key(report, key, value):
         _check_user_dirs(report, value)
     if key == 'executable':
         _check_executable(report, value)
+        report.executable = value
     if level is not None and _is_granted(value, default):
         report.granted[key] = value
 

@@ -15,9 +15,9 @@ import tempfile
 
 from ansible_collections.casa.distro.plugins.module_utils._files import write_if_changed
 from ansible_collections.casa.distro.plugins.module_utils._git.client import GitError, GitRepo, git_environment
-from ansible_collections.casa.distro.plugins.module_utils._subuser.config import load_json
+from ansible_collections.casa.distro.plugins.module_utils._subuser.config import check_config, load_json
 from ansible_collections.casa.distro.plugins.module_utils._subuser.constraints import validate_constraints
-from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
+from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError, UnsafePathError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.layout import PERMISSIONS_JSON, SUBUSER_JSON, check_relative_path
 from ansible_collections.casa.distro.plugins.module_utils._subuser.publish_files import publish_files
 from ansible_collections.casa.distro.plugins.module_utils._subuser.repository import open_local
@@ -73,20 +73,31 @@ def _checkout(repo, branch):
     return branch, None
 
 
-def _read_published_config(config_path, config_where):
+def _read_published_config(config_path, config_where, warnings):
     if not os.path.exists(config_path):
         return {}
     with open(config_path, 'rb') as handle:
         config = load_json(handle.read(), config_where)
-    if not isinstance(config, dict):
-        raise SubuserError('%s: must be a JSON object' % config_where)
+    warnings.extend(check_config(config, config_where))
     return config
+
+
+def _refuse_symlinks(root, paths, where):
+    """Publishing writes real files and directories of the clone only: a symlink on the way
+    (committed in the destination) could lead out of the clone or into its .git."""
+    for path in paths:
+        current = root
+        for part in os.path.relpath(path, root).split(os.sep):
+            current = os.path.join(current, part)
+            if os.path.islink(current):
+                raise UnsafePathError('%s: %s is a symlink (to %s) in the repository; refusing to write '
+                                      'through it' % (where, os.path.relpath(current, root), os.readlink(current)))
 
 
 def _update_config(root, config_where, isd, version_constraints, generated, warnings):
     """Write .subuser.json with image-sources-dir and the constraints, when they change."""
     config_path = os.path.join(root, SUBUSER_JSON)
-    config = _read_published_config(config_path, config_where)
+    config = _read_published_config(config_path, config_where, warnings)
     new_config = dict(config)
     if isd:
         new_config['image-sources-dir'] = isd
@@ -156,9 +167,12 @@ def _publish_in(repo, dest, generated, warnings, options):
     root = repo.path
     isd = options['isd']
     branch, before = _checkout(repo, options['branch'])
+    base = os.path.join(root, *isd.split('/')) if isd else root
+    _refuse_symlinks(root, [os.path.join(root, SUBUSER_JSON), base] + [
+        os.path.join(base, name, *rel.split('/')) for name, files in generated.items() for rel in files],
+        '%s@%s' % (dest, branch))
     _update_config(root, '%s@%s:%s' % (dest, branch, SUBUSER_JSON), isd, options['version_constraints'],
                    generated, warnings)
-    base = os.path.join(root, *isd.split('/')) if isd else root
     _write_sources(base, generated)
     removed = _prune(base, generated) if options['prune'] else []
     warnings.extend(_dockerfile_warnings(root))

@@ -24,9 +24,9 @@ IMAGE_FILE = 'SubuserImagefile'
 
 
 def _check_name(name, where):
-    if not isinstance(name, str) or not name or name in ('.', '..') or re.search(r'[@/\\:!]', name):
-        raise SubuserError('%s: invalid image source name %s (no "@", "/", "\\", ":" or "!")'
-                           % (where, show(name)))
+    if not isinstance(name, str) or not name or name.lower() in ('.', '..', '.git') or re.search(r'[@/\\:!\x00]', name):
+        raise SubuserError('%s: invalid image source name %s (no "@", "/", "\\", ":" or "!"; not ".", ".." '
+                           'or ".git")' % (where, show(name)))
 
 
 def _permissions(spec, where):

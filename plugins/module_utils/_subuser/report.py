@@ -34,8 +34,7 @@ def inspect(repository_set, repository, names=None):
         'dependencies': [describe(s, lineage.get(s.key)) for s in foreign],
         'build_order': [s.identifier for s in order if buildable(s, lineage)],
         'invalid': sorted(s.identifier for s in selected + foreign if not buildable(s, lineage)),
-        'repositories': [r.summary() for key, r in sorted(repository_set.repositories.items())
-                         if r is not repository],
+        'repositories': [r.summary() for r in repository_set.unique() if r is not repository],
         'warnings': list(repository.warnings) + [w for s in selected for w in s.warnings],
     }
 
@@ -62,6 +61,8 @@ def describe(source, chain):
         'lineage': [s.identifier for s in chain] if chain is not None else None,
         'permission_level': _level(report),
         'permissions': dict(report.granted) if report is not None else {},
+        'executable': report.executable if report is not None else None,
+        'invalid_docker_from': [{'line': line, 'reference': reference} for line, reference in source.docker_from],
         'valid': not errors and not blocked,
         'blocked_by': blocked,
         'errors': errors,

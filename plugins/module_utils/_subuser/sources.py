@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import posixpath
 
+from ansible_collections.casa.distro.plugins.module_utils._files import FileFormatError, decode_text
 from ansible_collections.casa.distro.plugins.module_utils._subuser import permissions as permissions_mod
 from ansible_collections.casa.distro.plugins.module_utils._subuser.config import load_json
-from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError, show
+from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError, UnsafePathError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.identifiers import parse_identifier
-from ansible_collections.casa.distro.plugins.module_utils._subuser.image_file import parse_image_file
+from ansible_collections.casa.distro.plugins.module_utils._subuser.image_file import parse_image_file, subuser_like_from_lines
 from ansible_collections.casa.distro.plugins.module_utils._subuser.layout import (
     DEPRECATED_IMAGE_DIR, EXPLICIT_KEYS, IMAGE_DIR, IMAGE_FILE_NAMES, PERMISSIONS_JSON, SUBUSER_JSON,
     check_relative_path, join)
+from ansible_collections.casa.distro.plugins.module_utils._subuser.schema import EXPLICIT_SOURCE_SCHEMA, checked
 
 
 class ImageSource:
@@ -37,6 +39,7 @@ class ImageSource:
         self.parent_identifier = None
         self.parent = None  # the resolved ImageSource
         self.permissions = None
+        self.docker_from = []  # (line, reference) of FROM name@repository lines
         self.errors = []
         self.warnings = []
         self.lineage_error = None
@@ -82,10 +85,12 @@ def load_sources(repository):
 
 def _has_permissions(repository, folder):
     """Whether ``folder`` holds a permissions.json (a real path check); False, with a warning,
-    when it cannot be told."""
+    when it cannot be told. A path out of the repository (a symlink) fails the whole read."""
     candidate = join(folder, PERMISSIONS_JSON)
     try:
         return repository.tree.isfile(candidate, repository.where(candidate))
+    except UnsafePathError:
+        raise
     except SubuserError as exc:
         repository.warnings.append(exc.msg)
         return False
@@ -143,6 +148,8 @@ def _load_discovered(source):
         _find_build_context(source)
         if source.build_context is not None:
             _find_image_file(source)
+    except UnsafePathError:
+        raise
     except SubuserError as exc:
         source.errors.append(exc.msg)
     _load_permissions(source)
@@ -180,9 +187,10 @@ def _explicit_paths(source, entry, at):
 
 def _load_explicit(source, entry, where):
     at = '%s: explicit-image-sources "%s"' % (where, source.name)
-    if not isinstance(entry, dict):
-        source.errors.append('%s must be an object with image-file, build-context and '
-                             'permissions-file, not %s' % (at, show(entry)))
+    try:
+        checked(EXPLICIT_SOURCE_SCHEMA, entry, '%s: explicit-image-sources.%s' % (where, source.name))
+    except SubuserError as exc:
+        source.errors.append(exc.msg)
         return
     missing = [key for key in EXPLICIT_KEYS if key not in entry]
     if missing:
@@ -191,6 +199,8 @@ def _load_explicit(source, entry, where):
     source.warnings.extend('%s: unknown key "%s" is ignored' % (at, key) for key in entry if key not in EXPLICIT_KEYS)
     try:
         _explicit_paths(source, entry, at)
+    except UnsafePathError:
+        raise
     except SubuserError as exc:
         source.errors.append(exc.msg)
     if source.permissions_file:
@@ -207,6 +217,8 @@ def _load_permissions(source):
             source.errors.append('%s does not exist' % where)
             return
         data = load_json(tree.read(path, where), where)
+    except UnsafePathError:
+        raise
     except SubuserError as exc:
         source.errors.append(exc.msg)
         return
@@ -216,17 +228,42 @@ def _load_permissions(source):
     source.warnings.extend(report.warnings)
 
 
+def _image_file_text(source, where):
+    """The text of the image file: UTF-8 for a SubuserImagefile (it is parsed); a Dockerfile is
+    Docker's business, so bad bytes there only warn."""
+    data = source.repository.tree.read(source.image_file, where)
+    try:
+        return decode_text(data, where)
+    except FileFormatError as exc:
+        if source.image_file_type != 'Dockerfile':
+            raise SubuserError(exc.msg, **exc.details)
+        source.warnings.append(exc.msg)
+        return data.decode('utf-8', 'replace')
+
+
+def _flag_docker_from(source, text, where):
+    """FROM name@repository is not a Docker reference: say where, and what was meant."""
+    source.docker_from = subuser_like_from_lines(text)
+    source.warnings.extend(
+        '%s:%d: "FROM %s" is not a Docker image reference (Docker expects a digest after "@"); to start '
+        'from another image source write "FROM-SUBUSER-IMAGE %s" in a SubuserImagefile' % (where, line, ref, ref)
+        for line, ref in source.docker_from)
+
+
 def _load_image_file(source):
     if not source.image_file:
         return
     where = source.where(source.image_file)
     source.image_file_type = posixpath.basename(source.image_file)
     try:
-        text = source.repository.tree.read(source.image_file, where).decode('utf-8', 'replace')
+        text = _image_file_text(source, where)
         argument, line = parse_image_file(text, where)
+    except UnsafePathError:
+        raise
     except SubuserError as exc:
         source.errors.append(exc.msg)
         return
+    _flag_docker_from(source, text, where)
     if argument is None:
         return
     if source.image_file_type == 'Dockerfile':

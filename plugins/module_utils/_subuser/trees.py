@@ -13,8 +13,8 @@ import os
 import posixpath
 
 from ansible_collections.casa.distro.plugins.module_utils._git.client import TREE_MODE, TreeEntry
-from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
-from ansible_collections.casa.distro.plugins.module_utils._subuser.layout import check_relative_path, join
+from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError, UnsafePathError
+from ansible_collections.casa.distro.plugins.module_utils._subuser.layout import check_relative_path, in_git_dir, join
 
 MAX_SYMLINKS = 40
 
@@ -71,7 +71,9 @@ class LocalTree:
         full = os.path.join(self.root, relpath) if relpath else self.root
         real = os.path.realpath(full)
         if real != self.root and not real.startswith(self.root + os.sep):
-            raise SubuserError('%s: "%s" is a symlink pointing outside the repository' % (where, relpath))
+            raise UnsafePathError('%s: "%s" is a symlink pointing outside the repository' % (where, relpath))
+        if in_git_dir(os.path.relpath(real, self.root).replace(os.sep, '/')):
+            raise UnsafePathError('%s: "%s" is a symlink into .git' % (where, relpath))
         return real
 
     def isdir(self, relpath, where='path'):
@@ -141,10 +143,10 @@ class GitTree:
         target = self.repo.symlink_target(item)
         shown = join(*done, item.name)
         if target.startswith('/'):
-            raise SubuserError('%s: "%s" is a symlink pointing outside the repository (%s)' % (where, shown, target))
+            raise UnsafePathError('%s: "%s" is a symlink pointing outside the repository (%s)' % (where, shown, target))
         joined = posixpath.normpath(join('/'.join(done), target))
         if joined == '..' or joined.startswith('../'):
-            raise SubuserError('%s: "%s" is a symlink pointing outside the repository (%s)' % (where, shown, target))
+            raise UnsafePathError('%s: "%s" is a symlink pointing outside the repository (%s)' % (where, shown, target))
         return [] if joined == '.' else joined.split('/')
 
     def _lookup(self, relpath, where, follow_last=True):
@@ -162,7 +164,7 @@ class GitTree:
             if item.is_symlink and (parts or follow_last):
                 hops += 1
                 if hops > MAX_SYMLINKS:
-                    raise SubuserError('%s: too many levels of symlinks at "%s"' % (where, relpath))
+                    raise UnsafePathError('%s: too many levels of symlinks at "%s"' % (where, relpath))
                 parts = self._follow(item, done, where, relpath) + parts
                 done = []
                 current = self._root

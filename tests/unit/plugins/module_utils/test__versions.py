@@ -85,16 +85,23 @@ def test_errors_name_where_and_value():
     ('0.6.2', '<', '0.6.10', True),
     ('0.5', '<', '0.6', True),
     ('0.7rc1', '<', '0.7', True),
-    ('0.7-dev', '<', '0.7', True),
+    ('0.7-dev', '>', '0.7', True),           # subuser's development builds follow their release
+    ('0.7-dev', '<', '0.7.1', True),
     ('1.0', '<=', '0.9.9', False),
-    ('0.6.2-dev-abc123', '<', '0.6.2', True),
+    ('0.6.2-dev-abc123', '>=', '0.6.2', True),
+    ('0.6.2-dev-abc123', '>', '0.6.2', True),
+    ('0.4.1-dev-abc', '>', '0.4.1', True),     # the default repository's constraint
+    ('0.4.1-dev-abc', '<=', '0.4.1', False),
+    ('0.4.1-dev-abc', '<', '0.4.2', True),
+    ('0.6.2-dev-abc123-dirty', '<', '0.6.3rc1', True),
     ('0.6.2-dev-abc123', '>', '0.6.1', True),
     ('0.6.2+local', '==', '0.6.2', True),     # not a pre-release suffix: ignored
     ('0.6.2.post1', '==', '0.6.2', True),
     ('1..2', '==', '1', True),                # subuser's grammar: anything after the numbers
     (' v0.6 ', '==', '0.6', True),
     ('0.7rc1', '<', '0.7rc2', True),          # pre-releases are ordered
-    ('0.7-dev', '<', '0.7rc1', True),
+    ('0.7-dev', '>', '0.7rc1', True),
+    ('0.7.DEV1', '>', '0.7', True),
 ])
 def test_compare_versions(left, op, right, expected):
     assert compare_versions(left, op, right) is expected
@@ -102,7 +109,10 @@ def test_compare_versions(left, op, right, expected):
 
 def test_loose_parts():
     version = Version.loose('0.6.2-dev-abc123')
-    assert version.numbers == (0, 6, 2) and version.suffix == 'dev-abc123' and version.is_prerelease
+    assert version.numbers == (0, 6, 2) and version.suffix == 'dev-abc123' and version.dev_build
+    assert not version.is_prerelease
+    assert not Version('0.6.2rc1').dev_build and Version.loose('0.6.2rc1').is_prerelease
+    assert not Version.loose('0.6.2-devil').dev_build
     assert str(version) == '0.6.2-dev-abc123'
     assert Version.loose('0.6.2+local').suffix == ''
     assert Version.loose('0.6.2') == Version('0.6.2')

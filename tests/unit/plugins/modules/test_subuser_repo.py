@@ -172,3 +172,57 @@ def test_publish_then_inspect_through_git(capsys, tmp_path):
     assert not failed and inspected['repository']['commit'] == published['published']['commit']
     assert inspected['build_order'] == ['hello@' + url, 'child@' + url]
     assert inspected['repository']['default_branch'] == 'master'
+
+
+def test_inspect_reports_executable_level_and_docker_from(capsys, tmp_path):
+    root = tmp_path / 'repo'
+    source(root, 'tool', permissions={'executable': '/usr/bin/tool', 'x11': True})
+    source(root, 'lib', 'Dockerfile', 'FROM libx11@default\nRUN true\n')
+    failed, result = run_module(capsys, {'path': str(root)})
+    assert not failed
+    by_name = {s['name']: s for s in result['sources']}
+    assert by_name['tool']['executable'] == '/usr/bin/tool' and by_name['tool']['permission_level'] == 'liberal'
+    assert by_name['lib']['executable'] is None and by_name['lib']['permission_level'] == 'conservative'
+    assert by_name['lib']['invalid_docker_from'] == [{'line': 1, 'reference': 'libx11@default'}]
+    assert 'lib/image/Dockerfile:1: "FROM libx11@default" is not a Docker image reference' in str(result['warnings'])
+
+
+@pytest.mark.parametrize('operation', ['inspect', 'build'])
+def test_permissions_symlink_out_of_the_repository_fails(capsys, tmp_path, docker, operation):
+    """Security (issue 9, item 4): it was dropped with a warning; now the task fails, builds nothing."""
+    write(tmp_path / 'outside', 'secret.json', {'description': 'not ours'})
+    root = tmp_path / 'repo'
+    source(root, 'fine')
+    source(root, 'evil')
+    os.unlink(str(root / 'evil' / 'permissions.json'))
+    os.symlink(str(tmp_path / 'outside' / 'secret.json'), str(root / 'evil' / 'permissions.json'))
+    failed, result = run_module(capsys, {'operation': operation, 'path': str(root), 'image_prefix': 'p/'})
+    assert failed and 'evil/permissions.json" is a symlink pointing outside the repository' in result['msg']
+    assert docker.builds == []
+
+
+def test_publish_image_sources_dir_git_fails_and_pushes_nothing(capsys, tmp_path):
+    """Security (issue 9, item 4): image_sources_dir .git was committed and pushed."""
+    dest = tmp_path / 'dest.git'
+    run(['git', 'init', '-q', '--bare', '-b', 'master', str(dest)])
+    failed, result = run_module(capsys, {'operation': 'publish', 'publish': {
+        'dest': str(dest), 'image_sources_dir': '.git',
+        'sources': [{'name': 'a', 'image': 'debian', 'permissions': {}}]}})
+    assert failed and result['msg'] == 'publish image_sources_dir: ".git" is inside .git, which is git\'s own data, not the repository\'s content'
+    assert run(['git', '--git-dir', str(dest), 'for-each-ref']).text == ''
+
+
+@pytest.mark.parametrize('names', [['blender-base', 'libx11'], ['libx11', 'blender-base']])
+def test_default_inspected_as_itself(capsys, tmp_path, names):
+    """Issue 10 §5: the default repository inspected as itself, as the EXAMPLES do."""
+    root = tmp_path / 'default'
+    source(root, 'libx11')
+    source(root, 'blender-base', 'SubuserImagefile', 'FROM-SUBUSER-IMAGE libx11@default\n')
+    failed, result = run_module(capsys, {'path': str(root), 'sources': names, 'repositories': {'default': str(root)}})
+    assert not failed
+    display = result['repository']['display']
+    by_name = {s['name']: s for s in result['sources']}
+    assert by_name['libx11']['parent'] is None and by_name['libx11']['lineage'] == []
+    assert by_name['blender-base']['parent'] == 'libx11@' + display
+    assert result['build_order'] == ['libx11@' + display, 'blender-base@' + display]
+    assert result['dependencies'] == [] and result['repositories'] == []

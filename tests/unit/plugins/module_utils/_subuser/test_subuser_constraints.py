@@ -18,9 +18,10 @@ from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import
     ('0.6.2', '<', '0.6.10', True),
     ('0.5', '<', '0.6', True),
     ('0.7rc1', '<', '0.7', True),
-    ('0.7-dev', '<', '0.7', True),
+    ('0.7-dev', '>', '0.7', True),       # a development build follows its release (issue 10)
     ('1.0', '<=', '0.9.9', False),
-    ('0.6.2-dev-abc123', '<', '0.6.2', True),
+    ('0.6.2-dev-abc123', '>=', '0.6.2', True),
+    ('0.4.1-dev-abc', '>', '0.4.1', True),
     ('0.6.2+local', '==', '0.6.2', True),
 ])
 def test_compare_versions(left, op, right, expected):
@@ -59,3 +60,11 @@ def test_no_constraint_matches_is_an_error():
 def test_constraint_shape_errors(constraints, message):
     with pytest.raises(SubuserError, match=message):
         validate_constraints(constraints, '.subuser.json')
+
+
+def test_development_build_picks_the_branch_of_its_release_or_later():
+    # the default repository's constraints: versions above 0.4.1 read "latest"
+    constraints = [['>', '0.4.1', 'latest'], ['<=', '0.4.1', 'master']]
+    assert select_constraint(constraints, '0.4.1-dev-abc', 'r/.subuser.json')[0] == 'latest'
+    assert select_constraint(constraints, '0.4.1', 'r/.subuser.json')[0] == 'master'
+    assert select_constraint(constraints, '0.4.0-dev-abc', 'r/.subuser.json')[0] == 'master'

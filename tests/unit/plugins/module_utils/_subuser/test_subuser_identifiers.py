@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
 from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.identifiers import normalize_url, parse_identifier, unique_slug
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 
 @pytest.mark.parametrize('text,name,repo,kind', [
@@ -62,3 +64,21 @@ def test_unique_slugs_do_not_collide():
     names = ['a b', 'a-b', 'A-B', '\u20ac', '\u017e', 'a..b', 'a.b']
     assert len({unique_slug(n) for n in names}) == len(names)
     assert unique_slug('casa-run') == 'casa-run'
+
+
+# ---------------------------------------------------------------------------- property-based
+PARTS = st.sampled_from(['vim', 'lib debian', '€', '', ' ', '@', 'default', 'https://h/r.git', 'http://h/r@x', 'file:///srv/r',
+                         '/srv/r', './', 'ssh://h/r', 'git@h:r.git', 'a:b', 'a/b', '\t', '\x00'])
+IDENTIFIERS = st.one_of(st.lists(st.one_of(PARTS, st.text(max_size=6)), max_size=4).map(''.join),
+                        st.text(max_size=40), st.one_of(st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2)))
+
+
+@fuzz_settings
+@given(IDENTIFIERS, st.booleans())
+def test_identifiers_parse_or_name_where(text, in_image_file):
+    where = 'repo/vim/image/SubuserImagefile:3'
+    identifier = check_parser('subuser image source identifier',
+                              lambda: parse_identifier(text, in_image_file=in_image_file, where=where), where)
+    if identifier is not None:
+        assert identifier.name and '@' not in identifier.name
+        assert identifier.kind in ('context', 'named', 'git', 'local')

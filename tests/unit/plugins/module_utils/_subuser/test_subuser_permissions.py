@@ -5,9 +5,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, strategies as st
 
 from ansible_collections.casa.distro.plugins.module_utils._subuser import permissions as perms
+from ansible_collections.casa.distro.plugins.module_utils._subuser.config import load_json
+from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 
 def test_empty_object_is_valid_and_conservative():
@@ -141,3 +147,39 @@ def test_as_dict():
     data = perms.validate({'webcam': True}).as_dict()
     assert data == {'valid': True, 'level': 'moderate', 'granted': {'webcam': True},
                     'errors': [], 'warnings': []}
+
+
+# ---------------------------------------------------------------------------- property-based
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12),
+                         st.sampled_from(['..', './x', '/etc', 'Documents', '']))
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=10)
+KEYS = st.one_of(st.sampled_from(sorted(perms.SCHEMA) + list(perms.DEPRECATED_TOP_LEVEL) + list(perms.OBSOLETE)),
+                 st.text(max_size=10))
+SUBKEYS = st.sampled_from(sorted(perms.GUI_SUBKEYS) + sorted(perms.BASIC_COMMON_SUBKEYS) + ['other'])
+VALUES = st.one_of(JSON_VALUES, st.dictionaries(SUBKEYS, JSON_SCALARS, max_size=3),
+                   st.lists(st.sampled_from(['Documents', '../x', '/abs', './y', '']), max_size=3))
+PERMISSIONS = st.dictionaries(KEYS, VALUES, max_size=6)
+HOSTILE = st.one_of(
+    st.binary(max_size=60),
+    st.integers(1, 3000).map(lambda n: b'{"system-dirs": ' + b'{"a": ' * n + b'1' + b'}' * n + b'}'),
+    st.integers(1, 6000).map(lambda n: b'{"max-cpus": 1' + b'0' * n + b'}'),
+    st.sampled_from([b'{"max-cpus": NaN}', b'{"max-cpus": Infinity}', b'{"max-cpus": 1e999}', b'\xef\xbb\xbf{}']),
+)
+
+
+def _read_permissions(data, where):
+    report = perms.validate(load_json(data, where), where)
+    assert all(message.startswith(where) for message in report.errors + report.warnings)
+    if report.errors:
+        raise SubuserError('; '.join(report.errors))
+    json.dumps(report.as_dict(), allow_nan=False)  # what the module returns is plain JSON
+    return report
+
+
+@fuzz_settings
+@given(st.one_of(PERMISSIONS.map(lambda d: json.dumps(d).encode()), JSON_VALUES.map(lambda d: json.dumps(d).encode()),
+                 HOSTILE))
+def test_permissions_json_parses_or_names_the_file(data):
+    where = 'repo/vim/permissions.json'
+    check_parser('permissions.json', lambda: _read_permissions(data, where), where)
