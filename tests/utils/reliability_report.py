@@ -38,8 +38,8 @@ def parser_section(parsers):
         tried = sum(counts.values())
         total['tried'] += tried
         total['crashed'] += counts.get('crashed', 0)
-        lines.append('| %s | %d | %d | %d | %d |' % (name, tried, counts.get('accepted', 0), counts.get('rejected', 0),
-                                                      counts.get('crashed', 0)))
+        row = (name, tried, counts.get('accepted', 0), counts.get('rejected', 0), counts.get('crashed', 0))
+        lines.append('| %s | %d | %d | %d | %d |' % row)
     lines += ['', '%d parsers, %d inputs, %d crashes.' % (len(parsers), total['tried'], total['crashed']), '']
     return lines
 
@@ -62,8 +62,8 @@ def faults_section(faults):
     lost = 0
     for fault in faults:
         lost += fault.get('lost', 0)
-        lines.append('| %s | %s | %s | %d |' % (fault['fault'], fault['target'], 'yes' if fault.get('recovered') else 'NO',
-                                               fault.get('lost', 0)))
+        row = (fault['fault'], fault['target'], 'yes' if fault.get('recovered') else 'NO', fault.get('lost', 0))
+        lines.append('| %s | %s | %s | %d |' % row)
     return lines + ['', 'Nothing lost: %d files lost or half-written in %d faults.' % (lost, len(faults)), '']
 
 
