@@ -83,6 +83,9 @@ options:
       - The version file is detected at the bug-fix commit, in this order. C(project_info.cmake)
         (C(BRAINVISA_PACKAGE_VERSION_MAJOR/MINOR/PATCH)), C(python/*/info.py), C(*/info.py), C(info.py)
         (C(version_major/minor/micro)), C(pyproject.toml) (static C(version)), then C(VERSION).
+      - A C(url) may carry credentials (C(https://user:token@host/repo.git)). They are never written to the
+        plan, the reports or the results, which hold the URL without them; git gets them through its
+        environment. V(apply) takes them from this file when it is given.
     type: path
   decisions_file:
     description:

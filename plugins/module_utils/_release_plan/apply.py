@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.credentials import Credentials
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.plan_file import dump_plan, plan_entries, write_plan
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.repo_paths import normalise, path_problem, resolve_in_tree
@@ -40,11 +41,12 @@ def entry_problems(project, name, entry, ignore_warnings):
 class Applier:
     """Runs the pending actions of a plan against the remotes, saving the plan after each one."""
 
-    def __init__(self, plan, plan_path, work_dir, env, check_mode=False, ignore_warnings=False, parallel=4):
+    def __init__(self, plan, plan_path, work_dir, env, check_mode=False, ignore_warnings=False, parallel=4, credentials=None):
         self.plan = plan
         self.plan_path = plan_path
         self.work_dir = work_dir
         self.env = env
+        self.credentials = credentials or Credentials()
         self.check_mode = check_mode
         self.ignore_warnings = ignore_warnings
         self.parallel = max(1, parallel)
@@ -53,6 +55,10 @@ class Applier:
         self.changed = False
         self.rendered = {}    # (project, component) -> its YAML in the plan file, see dump_plan
         self.lock = threading.Lock()
+
+    def _env(self, entry):
+        """The environment of git runs on the entry's remote (its credentials, see credentials)."""
+        return self.credentials.env(entry['url'], self.env)
 
     def pending(self):
         return [(p, n, e) for p, n, e in plan_entries(self.plan) if e.get('state') != 'ignored' and _pending(e)]
@@ -71,7 +77,7 @@ class Applier:
         def read(item):
             dummy, name, entry = item
             try:
-                return name, remote_refs(entry['url'], self.env), None
+                return name, remote_refs(entry['url'], self._env(entry)), None
             except ReleasePlanError as exc:
                 return name, None, str(exc)
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
@@ -80,7 +86,7 @@ class Applier:
     def _adopt_bump(self, name, entry, action, head):
         """Whether ``head`` of bug_fix is this plan's own bump commit (pushed by an interrupted run
         before it could save its status)."""
-        with open_clone(self.work_dir, name, entry['url'], self.env) as clone:
+        with open_clone(self.work_dir, name, entry['url'], self._env(entry)) as clone:
             clone.fetch([action['branch']])
             if not clone.has_commit(head):
                 return False
@@ -192,7 +198,7 @@ class Applier:
         for project, name, entry in pending:
             bumps = [a for a in entry['actions'] if a['action'] == 'set_version' and a['status'] != 'done']
             if bumps:
-                with open_clone(self.work_dir, name, entry['url'], self.env) as clone:
+                with open_clone(self.work_dir, name, entry['url'], self._env(entry)) as clone:
                     clone.ensure_commits({bumps[0]['branch']: bumps[0]['parent']})
                     self.check_version_files(project, name, entry, clone)
 
@@ -234,7 +240,7 @@ class Applier:
         project, name, entry = item
         done = []
         try:
-            with open_clone(self.work_dir, name, entry['url'], self.env) as clone:
+            with open_clone(self.work_dir, name, entry['url'], self._env(entry)) as clone:
                 self._apply_component(project, name, entry, clone, done)
         except ReleasePlanError as exc:
             return done, exc

@@ -6,10 +6,16 @@
 
 from __future__ import annotations
 
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.yaml_files import load_yaml_file
+from ansible_collections.casa.distro.plugins.module_utils import _schema as schema
+from ansible_collections.casa.distro.plugins.module_utils._files import read_yaml
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.schema_nodes import Nullable
 
 _ALIASES = {'component': 'component', 'components': 'component', 'project': 'project', 'projects': 'project'}
+_NAMES = schema.OneOf(schema.Str(empty=False), schema.ListOf(schema.Str(empty=False)), schema.Null())
+# An empty file (null) ignores nothing.
+SCHEMA = Nullable(schema.Record({
+    'ignore': Nullable(schema.Record(dict((key, _NAMES) for key in _ALIASES), what='a mapping with component and project lists')),
+}, what='a mapping with an ignore key'))
 
 
 class Decisions:
@@ -23,34 +29,17 @@ class Decisions:
         return component.name in self.components or component.project in self.projects
 
 
-def _ignore_mapping(data, path):
-    if not isinstance(data, dict):
-        raise ReleasePlanError('%s: expected a mapping with an ignore key' % path, file=path)
-    unknown = sorted(set(data) - {'ignore'})
-    if unknown:
-        raise ReleasePlanError('%s: unknown key(s) %s; valid: ignore' % (path, ', '.join(unknown)), file=path)
-    ignore = data.get('ignore') or {}
-    if not isinstance(ignore, dict):
-        raise ReleasePlanError('%s: ignore must be a mapping with component and project lists' % path, file=path)
-    return ignore
-
-
 def parse_decisions(data, path='decisions file'):
-    if data is None:
-        return Decisions()
+    """The Decisions of the loaded decisions file, checked against SCHEMA."""
+    checked = schema.check(SCHEMA, data, path)
     found = {'component': [], 'project': []}
-    for key, value in _ignore_mapping(data, path).items():
-        if key not in _ALIASES:
-            raise ReleasePlanError('%s: ignore: unknown key %s; valid: component, project' % (path, key), file=path)
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ReleasePlanError('%s: ignore.%s must be a list of names, got %r' % (path, key, value), file=path)
-        found[_ALIASES[key]].extend(value)
+    for key, value in ((checked or {}).get('ignore') or {}).items():
+        if value is not None:
+            found[_ALIASES[key]].extend([value] if isinstance(value, str) else value)
     return Decisions(found['component'], found['project'])
 
 
 def load_decisions(path):
     if not path:
         return Decisions()
-    return parse_decisions(load_yaml_file(path, 'decisions file'), path)
+    return parse_decisions(read_yaml(path, 'decisions file'), path)

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.casa.distro.plugins.module_utils._files import atomic_write
 from ansible_collections.casa.distro.plugins.module_utils._git.client import git_environment
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.apply import Applier
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.components import load_components, select_components
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.components import credentials_of, load_components, select_components
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.credentials import Credentials
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.decisions import load_decisions
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.inspection import inspect_component
@@ -40,6 +41,7 @@ class ReleasePlanManager:
         self.diff = None
         self.plan = None
         self.reports = {}
+        self.credentials = Credentials()
 
     def run(self):
         command = self.params['command']
@@ -81,13 +83,14 @@ class ReleasePlanManager:
         """The facts of each component, read from its remote, several at a time."""
         os.makedirs(self.work_dir, exist_ok=True)
         with ThreadPoolExecutor(max_workers=max(1, self.parallel)) as pool:
-            found = pool.map(lambda c: inspect_component(c, self.work_dir, self.env), components)
+            found = pool.map(lambda c: inspect_component(c, self.work_dir, self.credentials.env(c.url, self.env)), components)
             return dict(zip([c.name for c in components], found))
 
     def make_plan(self, update):
         if not self.params.get('components_file'):
             raise ReleasePlanError('command=%s needs components_file' % self.params['command'])
         components = load_components(self.params['components_file'])
+        self.credentials = credentials_of(components)
         selected = select_components(components, self.params.get('components'))
         decisions = load_decisions(self.params.get('decisions_file'))
         before = read_optional_text(self.plan_path, 'plan file')
@@ -128,9 +131,12 @@ class ReleasePlanManager:
     def apply(self):
         before = read_optional_text(self.plan_path, 'plan file')
         self.plan = load_plan(self.plan_path)
+        if self.params.get('components_file'):
+            # Only for the credentials of the URLs, which the plan never holds.
+            self.credentials = credentials_of(load_components(self.params['components_file']))
         os.makedirs(self.work_dir, exist_ok=True)
         applier = Applier(self.plan, self.plan_path, self.work_dir, self.env, self.check_mode,
-                          self.params.get('ignore_warnings'), self.parallel)
+                          self.params.get('ignore_warnings'), self.parallel, self.credentials)
         try:
             applier.run()
         finally:

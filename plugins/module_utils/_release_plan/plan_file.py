@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.casa.distro.plugins.module_utils._files import atomic_write
+from ansible_collections.casa.distro.plugins.module_utils._files import atomic_write, read_yaml
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.plan_schema import GENERATOR, SCHEMA_VERSION, validate_plan
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.rules import STATES, component_state
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.yaml_files import load_yaml_file, yaml_text
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.yaml_files import yaml_text
 
 
 def new_plan():
@@ -80,9 +80,9 @@ def dump_plan(plan, cache=None):
 
 def load_plan(path):
     """The plan stored in ``path``, checked against the schema (plan_schema.validate_plan)."""
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         raise ReleasePlanError('plan_file %s does not exist; make it with command=create' % path, file=path)
-    return validate_plan(load_yaml_file(path, 'plan file'), path)
+    return validate_plan(read_yaml(path, 'plan file'), path)
 
 
 def write_plan(path, text):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.schema_nodes import version_problem
+from ansible_collections.casa.distro.plugins.module_utils._schema import SHOWN_CHARS, show
 from ansible_collections.casa.distro.plugins.module_utils._versions import Version
 
 _CMAKE_PARTS = ('MAJOR', 'MINOR', 'PATCH')
@@ -17,11 +19,12 @@ _PY_PARTS = ('version_major', 'version_minor', 'version_micro')
 
 
 def parse_version(value, where):
-    """A Version from ``value``, or a ReleasePlanError naming ``where`` (file and key)."""
-    try:
-        return Version(value)
-    except ValueError as exc:
-        raise ReleasePlanError('%s: %s' % (where, exc), value=value)
+    """A Version from ``value``, or a ReleasePlanError naming ``where`` (file and key); huge or
+    long values are refused with a short message, not echoed whole."""
+    problem = version_problem(value) if isinstance(value, str) else 'a version must be a string, got %s' % show(value)
+    if problem:
+        raise ReleasePlanError('%s: %s' % (where, problem), value=value if isinstance(value, str) and len(value) <= SHOWN_CHARS else show(value))
+    return Version(value)
 
 
 def _cmake_re(part):
@@ -76,7 +79,7 @@ def _read_numbers(path, text, names, make, line_of):
         if not match:
             raise ReleasePlanError('%s: no %s line' % (path, line_of(name)), file=path)
         numbers.append(match.group(2))
-    return Version('.'.join(numbers))
+    return parse_version('.'.join(numbers), path)
 
 
 def read_version(path, text):
@@ -94,7 +97,7 @@ def read_version(path, text):
         return parse_version(found[2], '%s: key version' % path)
     value = text.strip()
     if not value or '\n' in value:
-        raise ReleasePlanError('%s: expected a single version number, got %r' % (path, text[:80]), file=path)
+        raise ReleasePlanError('%s: expected a single version number, got %s' % (path, show(text)), file=path)
     return parse_version(value, path)
 
 

@@ -2,43 +2,27 @@
 # Copyright: casa.distro contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""YAML in and out: the input files read with errors that name the file, and the YAML text of
-the plan file."""
+"""The YAML text of the plan file (the input files are read with _files.read_yaml), and the
+optional text of a plan or report not written yet."""
 
 from __future__ import annotations
 
-import io
 import os
 
 from ansible_collections.casa.distro.plugins.module_utils._files import read_text
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
 
 try:
     import yaml
     HAS_YAML = True
     YAML_IMPORT_ERROR = None
     try:
-        _YAML_LOADER = yaml.CSafeLoader
         _YAML_DUMPER = yaml.CSafeDumper
     except AttributeError:  # PyYAML without libyaml: slower, same output
-        _YAML_LOADER = yaml.SafeLoader
         _YAML_DUMPER = yaml.SafeDumper
 except ImportError as exc:  # pragma: no cover - reported by the module with missing_required_lib
     yaml = None
     HAS_YAML = False
     YAML_IMPORT_ERROR = exc
-
-
-def load_yaml_file(path, what):
-    """The YAML value stored in ``path``; errors name the file (and the line of a YAML error)."""
-    stream = io.StringIO(read_text(path, what))
-    stream.name = path  # YAML error marks then name the file, not "<unicode string>"
-    try:
-        return yaml.load(stream, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise ReleasePlanError('%s %s is not valid YAML: %s' % (what, path, exc), file=path)
-    except RecursionError:
-        raise ReleasePlanError('%s %s: YAML nested too deeply' % (what, path), file=path)
 
 
 def yaml_text(data):

@@ -261,3 +261,21 @@ def test_missing_plan_file_fails_cleanly(capsys, files):
     result = run_module(capsys, dict(plan_file=files['plan_file'], command='publish', html_report='x.html'))
     assert result['failed'] and result['msg'] == 'plan_file %s does not exist; make it with command=create' % files['plan_file']
     assert result['file'] == files['plan_file']
+
+
+def test_a_token_in_a_url_appears_in_no_result_plan_or_report(capsys, remotes, files, monkeypatch):
+    secret = 'https://bot:S3cretT0ken@git.example.org/soma.git'
+    public = 'https://bot@git.example.org/soma.git'
+    remotes[public] = remotes.pop('https://git.example.org/soma.git')
+    seen_envs = []
+    monkeypatch.setattr(working_clone, 'ls_remote', lambda url, env=None, where='url': seen_envs.append(env) or fake_ls_remote(url))
+    with open(files['components_file'], 'w') as handle:
+        handle.write('components:\n  - {name: soma-base, project: soma, url: "%s"}\n' % secret)
+    report = files['plan_file'] + '.md'
+    results = [run_module(capsys, dict(files, command=command, markdown_report=report)) for command in ('create', 'publish', 'apply')]
+    assert [result.get('failed', False) for result in results] == [False, False, False]
+    assert results[0]['plan']['projects']['soma']['soma-base']['url'] == public
+    for text in [json.dumps(results), open(files['plan_file']).read(), open(report).read()]:
+        assert 'S3cretT0ken' not in text
+    # git gets the secret URL through its environment only.
+    assert seen_envs and all(env['GIT_CONFIG_KEY_0'] == 'url.%s.insteadOf' % secret for env in seen_envs)

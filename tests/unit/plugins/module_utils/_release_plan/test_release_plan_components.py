@@ -7,9 +7,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.components import parse_components, select_components, load_components
+from ansible_collections.casa.distro.plugins.module_utils._files import parse_yaml
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.components import (
+    COMPONENT_KEYS, DEFAULT_KEYS, load_components, parse_components, select_components)
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
+from ansible_collections.casa.distro.plugins.module_utils._schema import SchemaError
+from ansible_collections.casa.distro.tests.unit.plugins.module_utils._release_plan.release_plan_strategies import (
+    HOSTILE_TEXTS, file_bytes, mapping_with, values)
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 
 # ------------------------------------------------------------------ inputs
@@ -30,16 +37,26 @@ def test_components_mapping_form():
 
 
 @pytest.mark.parametrize('data, message', [
-    ({'components': [{'name': 'a'}]}, r'c.yml: components\[0\]: missing url'),
-    ({'components': [{'name': 'a', 'url': 'u', 'branch': 'x'}]}, r'components\[0\]: unknown key\(s\) branch; valid: name'),
+    ({'components': [{'name': 'a'}]}, r'^c.yml: components\[0\].url: required key is missing$'),
+    ({'components': [{'name': 'a', 'url': 'u', 'branch': 'x'}]},
+     r'^c.yml: components\[0\].branch: unknown key; valid keys: bug_fix_branch, latest_release_branch, name'),
     ({'components': [{'name': 'a', 'url': 'u'}, {'name': 'a', 'url': 'v'}]}, 'component a is listed twice'),
     ({'components': [{'name': 'a', 'url': 'u', 'tag_format': 'v{x}'}]}, 'tag_format .* must contain {version}'),
-    ({'components': [{'name': 'a', 'url': 'u', 'version_file': 3}]}, 'version_file must be a string, got 3'),
+    ({'components': [{'name': 'a', 'url': 'u', 'version_file': 3}]}, r'^c.yml: components\[0\].version_file: expected a string, got an integer 3$'),
     ({'comps': []}, 'expected a mapping with a components key'),
-    ({'components': [], 'extra': 1}, r'unknown top-level key\(s\) extra'),
+    ({'components': [], 'extra': 1}, r'^c.yml: extra: unknown key; valid keys: components, defaults$'),
+    # The crash classes of issue 9: a number or list where a string is expected, keys that are not strings.
+    ({'components': [{'name': 5, 'url': 'u'}]}, r'^c.yml: components\[0\].name: expected a non-empty string, got an integer 5$'),
+    ({'components': [{'name': 'a', 'url': ['u']}]}, r"^c.yml: components\[0\].url: expected a non-empty string, got a list \['u'\]$"),
+    ({'components': [{True: 'a', 'url': 'u'}]}, r'^c.yml: components\[0\]: keys must be strings, got a boolean True$'),
+    ({'components': {1: {'url': 'u'}}}, r'^c.yml: components: keys must be strings, got an integer 1$'),
+    ({'components': {'a': ['u']}}, r"^c.yml: components.a: expected a component mapping, got a list \['u'\]$"),
+    ({'components': 'a'}, r"^c.yml: components: expected a list or a mapping of components, got 'a'$"),
+    ({'components': [], 'defaults': [1]}, r'^c.yml: defaults: expected a mapping of default settings, got a list \[1\]$'),
+    ([1], r'^c.yml: expected a mapping with a components key, got \[1\]$'),
 ])
 def test_components_errors_name_file_and_key(data, message):
-    with pytest.raises(ReleasePlanError, match=message):
+    with pytest.raises((ReleasePlanError, SchemaError), match=message):
         parse_components(data, 'c.yml')
 
 
@@ -70,3 +87,21 @@ def test_load_components_names_the_file(tmp_path):
     path.write_text('components:\n  - {name: a, url: "--upload-pack=touch x"}\n')
     with pytest.raises(ReleasePlanError, match="%s: components\\[0\\]: component a: url: '--upload-pack=touch x' is not a valid git repository URL" % path):
         load_components(str(path))
+
+
+# ------------------------------------------------------------------ property-based (issue 9)
+GOOD_SETTINGS = st.one_of(st.sampled_from(['soma', 'main', 'latest_release', 'VERSION', 'python/soma/info.py', 'v{version}',
+                                           'https://github.com/brainvisa/soma.git', 'git@github.com:brainvisa/soma.git']),
+                          st.sampled_from(HOSTILE_TEXTS))
+COMPONENT = mapping_with(list(COMPONENT_KEYS), GOOD_SETTINGS)
+COMPONENTS_DOCUMENTS = st.one_of(
+    st.fixed_dictionaries({'components': st.lists(COMPONENT, max_size=4)}, optional={'defaults': mapping_with(list(DEFAULT_KEYS), GOOD_SETTINGS)}),
+    st.fixed_dictionaries({'components': st.dictionaries(st.text(max_size=8), st.one_of(st.none(), COMPONENT), max_size=3)}),
+    values)
+
+
+@fuzz_settings
+@given(file_bytes(COMPONENTS_DOCUMENTS))
+def test_components_file_parser_accepts_or_names_the_file(data):
+    where = 'release/components.yml'
+    check_parser('release plan components file', lambda: parse_components(parse_yaml(data, where), where), where)

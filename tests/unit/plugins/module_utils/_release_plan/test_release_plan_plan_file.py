@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import yaml
 
 from ansible_collections.casa.distro.plugins.module_utils._files import atomic_write
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
+from ansible_collections.casa.distro.plugins.module_utils._schema import SchemaError
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.plan_file import (
     dump_plan, load_plan, new_plan, plan_entries, set_entry, sorted_plan)
 
@@ -52,18 +54,33 @@ def test_set_entry_moves_a_component_between_projects(make_plan):
 
 @pytest.mark.parametrize('edit, message', [
     (lambda d: d.update(schema_version=2), 'schema_version is 2'),
-    (lambda d: d['projects']['soma']['soma-io'].update(planned_version=1.3), r'projects.soma.soma-io.planned_version must be a quoted string, got 1.3'),
+    (lambda d: d['projects']['soma']['soma-io'].update(planned_version=1.3),
+     r"projects.soma.soma-io.planned_version: expected a quoted string, got a number 1.3 \(write it as '1.3'\)"),
     (lambda d: d['projects']['soma']['soma-io'].update(planned_version='x.y'), r"projects.soma.soma-io.planned_version: 'x.y' is not a version"),
-    (lambda d: d['projects']['soma']['soma-io']['actions'][0].update(status='ok'), r'actions\[0\]: status must be one of pending, done'),
-    (lambda d: d['projects']['soma']['soma-io']['actions'][0].update(action='merge'), r'actions\[0\]: action must be one of tag'),
-    (lambda d: d['projects']['soma']['soma-io'].pop('bug_fix'), 'missing key bug_fix'),
+    (lambda d: d['projects']['soma']['soma-io']['actions'][0].update(status='ok'),
+     r"projects.soma.soma-io.actions\[0\].status: expected one of pending, done, got 'ok'"),
+    (lambda d: d['projects']['soma']['soma-io']['actions'][0].update(action='merge'),
+     r"projects.soma.soma-io.actions\[0\].action: expected one of tag, set_version, set_branch, got 'merge'"),
+    (lambda d: d['projects']['soma']['soma-io'].pop('bug_fix'), 'projects.soma.soma-io.bug_fix: required key is missing'),
+    # The crash classes of issue 9.
+    (lambda d: d['projects']['soma']['soma-io']['actions'][0].pop('tag'), r'projects.soma.soma-io.actions\[0\].tag: required key is missing'),
+    (lambda d: d['projects']['soma']['soma-io'].update(info=[1]), r'projects.soma.soma-io.info\[0\]: expected a string, got an integer 1'),
+    (lambda d: d['projects']['soma']['soma-io'].update(actions={'a': 1}), r"projects.soma.soma-io.actions: expected a list of actions, got a mapping"),
+    (lambda d: d['projects']['soma']['soma-io']['bug_fix'].update(commit='HEAD'),
+     r"projects.soma.soma-io.bug_fix.commit: expected a full commit id \(40 hexadecimal digits\), got 'HEAD'"),
+    (lambda d: d['projects']['soma']['soma-io']['actions'][0].update(tag='--delete'),
+     r"projects.soma.soma-io.actions\[0\].tag: expected a git tag name, got '--delete' \(it starts with \"-\"\)"),
+    (lambda d: d['projects']['soma']['soma-io'].update(planned_version='1.' + '9' * 5000),
+     r'projects.soma.soma-io.planned_version: .* is not a version number \(a part has more than 18 digits\)'),
+    (lambda d: d['projects'].update(soma=[1]), r'projects.soma: expected a mapping, got a list \[1\]'),
+    (lambda d: d.update(schema_version=True), 'schema_version: expected an integer, got a boolean True'),
 ])
 def test_plan_validation_names_the_key(tmp_path, edit, message, make_plan):
     data = yaml.safe_load(dump_plan(make_plan()))
     edit(data)
     path = tmp_path / 'plan.yml'
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(ReleasePlanError, match=message):
+    with pytest.raises((ReleasePlanError, SchemaError), match='^%s: %s' % (re.escape(str(path)), message)):
         load_plan(str(path))
 
 

@@ -7,11 +7,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 import yaml
 
+from ansible_collections.casa.distro.plugins.module_utils._files import parse_yaml
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.plan_file import dump_plan, load_plan
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.plan_file import dump_plan, load_plan, plan_entries
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.plan_schema import validate_plan
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.reports import render_markdown
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.rules import actions_match, component_state
+from ansible_collections.casa.distro.tests.unit.plugins.module_utils._release_plan.conftest import build_plan
+from ansible_collections.casa.distro.tests.unit.plugins.module_utils._release_plan.release_plan_strategies import HOSTILE_TEXTS, file_bytes, values
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 
 def write_edited(tmp_path, plan, edit):
@@ -62,3 +69,48 @@ def test_a_component_name_that_climbs_out_of_work_dir_is_refused(make_plan):
 def test_a_sound_plan_passes(make_plan):
     plan = make_plan()
     assert validate_plan(plan, 'plan.yml') is plan
+
+
+# ------------------------------------------------------------------ property-based (issue 9)
+def _places(value, found):
+    """Every (container, key) of a loaded plan, depth first."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found.append((value, key))
+        _places(item, found)
+    return found
+
+
+@st.composite
+def edited_plans(draw):
+    """A sound plan with up to three hand edits: a value replaced (by a hostile or random one), a key removed or added."""
+    data = yaml.safe_load(dump_plan(build_plan()))
+    for dummy in range(draw(st.integers(min_value=0, max_value=3))):
+        places = _places(data, [])
+        container, key = places[draw(st.integers(min_value=0, max_value=len(places) - 1))]
+        edit = draw(st.sampled_from(['replace', 'replace', 'delete', 'add']))
+        if edit == 'delete' or (edit == 'add' and isinstance(container, list)):
+            del container[key]
+        elif edit == 'add':
+            container[draw(st.one_of(st.text(max_size=6), st.integers()))] = draw(values)
+        else:
+            container[key] = draw(st.one_of(st.sampled_from(HOSTILE_TEXTS), values))
+    return data
+
+
+def load_and_use(data, where):
+    """Parse the plan, then what create, publish and apply do first with it (none may crash)."""
+    plan = validate_plan(parse_yaml(data, where), where)
+    dump_plan(plan)
+    render_markdown(plan, 'Release plan')
+    for dummy, dummy2, entry in plan_entries(plan):
+        actions_match(entry)
+        component_state(entry)
+    return plan
+
+
+@fuzz_settings
+@given(file_bytes(edited_plans()))
+def test_plan_file_parser_accepts_or_names_the_file(data):
+    where = 'release/release_plan.yml'
+    check_parser('release plan file', lambda: load_and_use(data, where), where)

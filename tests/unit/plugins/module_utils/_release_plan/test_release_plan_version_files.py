@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
+from ansible_collections.casa.distro.plugins.module_utils._files import decode_text
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.version_files import (
     detect_version_file, parse_version, read_version, version_file_candidates, write_version)
 from ansible_collections.casa.distro.plugins.module_utils._versions import Version
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 CMAKE = '''# comment
 set( BRAINVISA_PACKAGE_NAME soma-base )
@@ -143,3 +146,38 @@ def test_detect_reports_every_reason():
         detect_version_file(['VERSION'], lambda path: 'garbage words\n')
     with pytest.raises(ReleasePlanError, match='no version file found'):
         detect_version_file([], lambda path: '')
+
+
+# ------------------------------------------------------------------ property-based (issue 9)
+NUMBER = st.one_of(st.integers(min_value=0, max_value=10 ** 6).map(str), st.just('9' * 5000), st.from_regex(r'\A[0-9]{1,30}\Z'),
+                   st.text(max_size=8), st.sampled_from(['', '-1', '1.2', '"3"', '\xff', 'rc1']))
+TEMPLATES = {
+    'project_info.cmake': lambda n: 'set( BRAINVISA_PACKAGE_NAME x )\n' + ''.join(
+        'set( BRAINVISA_PACKAGE_VERSION_%s %s )\n' % (part, number) for part, number in zip(('MAJOR', 'MINOR', 'PATCH'), n)),
+    'python/soma/info.py': lambda n: ''.join('version_%s = %s\n' % (part, number) for part, number in zip(('major', 'minor', 'micro'), n)),
+    'pyproject.toml': lambda n: '[project]\nname = "x"\nversion = "%s"\n' % '.'.join(n),
+    'VERSION': lambda n: '.'.join(n) + '\n',
+}
+
+
+def version_file_bytes(path):
+    templated = st.lists(NUMBER, min_size=0, max_size=4).map(TEMPLATES[path]).map(lambda text: text.encode('utf-8', 'surrogatepass'))
+    return st.one_of(templated, templated.flatmap(
+        lambda data: st.tuples(st.integers(0, len(data)), st.binary(max_size=6)).map(lambda cut: data[:cut[0]] + cut[1] + data[cut[0]:])),
+        st.binary(max_size=120), st.text(max_size=120).map(lambda text: text.encode('utf-8', 'surrogatepass')))
+
+
+def read_and_rewrite(path, data):
+    text = decode_text(data, path)
+    version = read_version(path, text)
+    write_version(path, text, Version('1.2.4'))
+    return version
+
+
+@pytest.mark.parametrize('path', sorted(TEMPLATES))
+def test_version_file_parser_accepts_or_names_the_file(path):
+    @fuzz_settings
+    @given(version_file_bytes(path))
+    def run(data):
+        check_parser('release plan version file %s' % path.rsplit('/', 1)[-1], lambda: read_and_rewrite(path, data), path)
+    run()

@@ -2,7 +2,7 @@
 # Copyright: casa.distro contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""YAML input files: every error names the file."""
+"""YAML: the input files (read with _files.read_yaml) name the file in every error; the plan's YAML text."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 
 from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
 from ansible_collections.casa.distro.plugins.module_utils._release_plan.errors import ReleasePlanError
-from ansible_collections.casa.distro.plugins.module_utils._release_plan.yaml_files import load_yaml_file, read_optional_text, yaml_text
+from ansible_collections.casa.distro.plugins.module_utils._files import FileFormatError
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.components import load_components
+from ansible_collections.casa.distro.plugins.module_utils._release_plan.yaml_files import read_optional_text, yaml_text
 
 
 def test_release_plan_error_is_a_casa_error():
@@ -21,17 +23,18 @@ def test_release_plan_error_is_a_casa_error():
 def test_yaml_errors_name_the_file(tmp_path):
     path = tmp_path / 'components.yml'
     path.write_text('components: [a\n')
-    with pytest.raises(ReleasePlanError, match='(?s)components file %s is not valid YAML: .*in "%s", line 1' % (path, path)):
-        load_yaml_file(str(path), 'components file')
+    # The file, its line and column, and what is wrong.
+    with pytest.raises(FileFormatError, match='^%s:2:1: invalid YAML: ' % path):
+        load_components(str(path))
 
 
 def test_unreadable_files_name_the_file(tmp_path):
     with pytest.raises(CasaError, match='%s: the components file does not exist' % (tmp_path / 'none.yml')):
-        load_yaml_file(str(tmp_path / 'none.yml'), 'components file')
+        load_components(str(tmp_path / 'none.yml'))
     path = tmp_path / 'latin1.yml'
     path.write_bytes(b'components: [\xe9]\n')
     with pytest.raises(CasaError, match='%s: not UTF-8 text' % path):
-        load_yaml_file(str(path), 'components file')
+        load_components(str(path))
 
 
 def test_optional_text_and_yaml_text(tmp_path):
