@@ -16,11 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
+import warnings
 
+from ansible_collections.casa.distro.plugins.module_utils import _schema as schema
 from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
-from ansible_collections.casa.distro.plugins.module_utils._files import atomic_write, file_sha256, read_text
+from ansible_collections.casa.distro.plugins.module_utils._files import FileFormatError, atomic_write, decode_text, file_sha256, parse_json, read_text
 
 try:
     from docker.utils.build import PatternMatcher
@@ -45,12 +48,33 @@ def parse_dockerignore(text):
             if line.strip() and not line.strip().startswith('#')]
 
 
+def check_dockerignore(text, where):
+    """The patterns of a .dockerignore text, each checked the way the Docker SDK will match it;
+    BuildContextError naming ``where``, the line and the pattern otherwise."""
+    patterns = []
+    for number, line in enumerate(text.splitlines(), 1):
+        pattern = line.strip()
+        if not pattern or pattern.startswith('#'):
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')  # the SDK's regexes warn about nested sets
+                _matcher([pattern]).patterns[0].match('probe')
+        except re.error as exc:
+            raise BuildContextError('%s:%d: invalid pattern %r: %s' % (where, number, pattern[:80], exc),
+                                    file=where, line=number)
+        patterns.append(pattern)
+    return patterns
+
+
 def read_dockerignore(directory):
     """The patterns of ``directory``/.dockerignore; none when there is no such file."""
     path = os.path.join(directory, DOCKERIGNORE)
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         return []
-    return parse_dockerignore(read_text(path, 'Docker ignore file'))
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise BuildContextError('%s: the Docker ignore file is not a regular file' % path, file=path)
+    return check_dockerignore(read_text(path, 'Docker ignore file'), path)
 
 
 def _matcher(patterns):
@@ -104,10 +128,9 @@ class ContextEntry:
 
 def _template_entry(relpath, source, mode, template_suffix, render):
     try:
-        with open(source, encoding='utf-8') as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BuildContextError('%s: cannot read template: %s' % (source, exc), file=source)
+        text = read_text(source, 'template')
+    except FileFormatError as exc:
+        raise BuildContextError('%s: cannot read template: %s' % (source, exc.msg), file=source)
     target = relpath[:-len(template_suffix)]
     return ContextEntry(target, source, render(text, source).encode('utf-8'), mode)
 
@@ -122,6 +145,10 @@ def _entry_of(directory, relpath, template_suffix, render):
     mode = stat.S_IMODE(info.st_mode)
     if stat.S_ISDIR(info.st_mode):
         return ContextEntry(relpath, source, None, mode, 'dir')
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        # A FIFO would block the hash and the build forever; a socket or device cannot be sent.
+        raise BuildContextError('%s: not a regular file, directory or symlink: a build context cannot hold it' % source,
+                                file=source)
     if render is not None and relpath.endswith(template_suffix):
         return _template_entry(relpath, source, mode, template_suffix, render)
     return ContextEntry(relpath, source, None, mode, 'symlink' if stat.S_ISLNK(info.st_mode) else 'file')
@@ -166,10 +193,12 @@ def dockerfile_text(entries, dockerfile='Dockerfile'):
     """The text of the context's Dockerfile (rendered when it came from a template)."""
     for entry in entries:
         if entry.relpath == dockerfile:
-            if entry.data is not None:
-                return entry.data.decode('utf-8')
-            with open(entry.source, encoding='utf-8', errors='replace') as handle:
-                return handle.read()
+            try:
+                if entry.data is not None:
+                    return decode_text(entry.data, entry.source or dockerfile)
+                return read_text(entry.source, 'Dockerfile')
+            except FileFormatError as exc:
+                raise BuildContextError(exc.msg, **exc.details)
     raise BuildContextError('no %s in the build context' % dockerfile)
 
 
@@ -214,13 +243,7 @@ class FileDigestCache:
         self.entries = {}
         self.dirty = False
         if path and os.path.exists(path):
-            try:
-                with open(path) as handle:
-                    data = json.load(handle)
-                if data.get('scheme') == HASH_SCHEME:
-                    self.entries = data.get('files', {})
-            except (OSError, ValueError, AttributeError):
-                self.entries = {}  # a damaged cache only costs a re-read
+            self.entries = _read_digest_cache(path)
 
     def digest(self, path):
         """The SHA-256 of a file's content (of ``symlink:<target>`` for a symlink)."""
@@ -245,6 +268,31 @@ class FileDigestCache:
             atomic_write(self.path, json.dumps({'scheme': HASH_SCHEME, 'files': self.entries}))
         except OSError:
             pass  # a read-only home must not fail a build
+
+
+# The cache file: {"scheme": HASH_SCHEME, "files": {path: [[size, mtime_ns, ctime_ns, inode], sha256]}}.
+_SHA256 = schema.Str(pattern=r'[0-9a-f]{64}', what='a SHA-256 in hex')
+DIGEST_CACHE_SCHEMA = schema.Record({
+    'scheme': schema.Field(schema.Str(), required=True),
+    'files': schema.MapOf(schema.ListOf(schema.OneOf(schema.ListOf(schema.Int()), _SHA256))),
+}, extra='allow')
+
+
+def _cache_entry_ok(entry):
+    return (len(entry) == 2 and isinstance(entry[0], list) and len(entry[0]) == 4
+            and isinstance(entry[1], str))
+
+
+def _read_digest_cache(path):
+    """The entries of a digest cache file; a damaged or foreign one only costs a re-read, so
+    any problem gives no entries (and the file is rewritten at the end of the run)."""
+    try:
+        data = schema.check(DIGEST_CACHE_SCHEMA, parse_json(read_text(path, 'digest cache'), path), path)
+    except InputError:
+        return {}
+    if data['scheme'] != HASH_SCHEME:
+        return {}
+    return {key: entry for key, entry in (data['files'] or {}).items() if _cache_entry_ok(entry)}
 
 
 def symlink_digest(target):

@@ -14,11 +14,16 @@ import re
 
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.errors import RecipeError
 
-# Docker's reference grammar (distribution/reference).
+# Docker's reference grammar (distribution/reference), ASCII only. The first path component is a
+# registry host only when it holds a '.' or a ':' or is 'localhost' (as docker splits names);
+# otherwise it is a repository component and must be lowercase, so 'Casa/run' is refused as
+# the daemon refuses it, while 'Registry.example.org/run' is accepted as the daemon accepts it.
 _COMPONENT = r'[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
-_DOMAIN = r'(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?'
-REPOSITORY_RE = re.compile(r'^(?:%s/)?%s(?:/%s)*$' % (_DOMAIN, _COMPONENT, _COMPONENT))
-TAG_RE = re.compile(r'^[\w][\w.-]{0,127}$')
+_HOST_PART = r'[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?'
+_DOMAIN = r'(?:%s(?:\.%s)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?' % (_HOST_PART, _HOST_PART)
+_PATH = r'%s(?:/%s)*' % (_COMPONENT, _COMPONENT)
+REPOSITORY_RE = re.compile(r'\A(?:(?=[^/]*[.:]|localhost/)%s/)?%s\Z' % (_DOMAIN, _PATH), re.ASCII)
+TAG_RE = re.compile(r'\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z', re.ASCII)
 
 
 def split_reference(reference):
@@ -50,15 +55,16 @@ def normalize_reference(reference):
 
 def validate_reference(name, tags, where):
     """Fail with a clear message (RecipeError) on a name or tag Docker would refuse."""
-    if not name or not REPOSITORY_RE.match(name) or len(name) > 255:
+    if not isinstance(name, str) or not REPOSITORY_RE.match(name) or len(name) > 255:
         raise RecipeError(
-            '%s: invalid image name %r: Docker wants lowercase path components of letters, '
-            'digits and separators (. _ __ -), optionally after a registry host[:port]/'
+            '%s: invalid image name %r: Docker wants lowercase ASCII path components of letters, '
+            'digits and separators (. _ __ -), optionally after a registry host[:port]/ (a host '
+            'holds a dot or a port, or is localhost)'
             % (where, name))
     if not tags:
         raise RecipeError('%s: image %s has no tags' % (where, name))
     for tag in tags:
         if not isinstance(tag, str) or not TAG_RE.match(tag):
             raise RecipeError(
-                '%s: invalid tag %r for image %s: a tag is 1 to 128 letters, digits, _ . or -, '
+                '%s: invalid tag %r for image %s: a tag is 1 to 128 ASCII letters, digits, _ . or -, '
                 'not starting with . or -' % (where, tag, name))

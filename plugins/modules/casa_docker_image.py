@@ -89,13 +89,21 @@ options:
     default: Dockerfile
   recipes:
     description:
-      - Root of a casa-distro v2 recipe tree. Every directory under it holding a
-        C(casa_distro_docker.yaml) file is a recipe. Its C(image_sources) list the images
-        (C(name), C(tags), C(template_files_parameters)), and its C(dependencies) list other recipe
-        directories, relative to it.
-      - Images are built parents first. A C(FROM) line naming another image of the tree is a
-        dependency as well. A cycle or a missing dependency fails with the images named.
-    type: path
+      - Roots of casa-distro v2 recipe trees (one path or a list, like casa-distro 2.0's
+        C(share/docker), C(~/.casa-distro/docker) and C(~/.config/casa-distro/docker)). Every
+        directory under them holding a C(casa_distro_docker.yaml) file is a recipe. Its
+        C(image_sources) list the images (C(name), C(tags), C(visibility),
+        C(template_files_parameters)).
+      - Each C(dependencies) entry is a path relative to the recipe directory naming a directory
+        searched recursively; every recipe below it is a dependency. As in casa-distro 2.0, the
+        path is also looked up at the same place in the other roots, so dependencies cross roots.
+        A path leading to no recipe is a warning (see RV(ignored_dependencies)), not a failure.
+      - Images are built parents first, otherwise in the order of their recipe file paths
+        (casa-distro v2's rule). A C(FROM) line naming another image of the trees is a dependency
+        as well. A cycle fails with the images named.
+      - See C(docs/recipes.md) for the migration notes from casa-distro v2.
+    type: list
+    elements: path
   image_names:
     description:
       - fnmatch patterns selecting images of O(recipes) by name or C(name:tag), like casa-distro's
@@ -112,6 +120,9 @@ options:
   template_parameters:
     description:
       - Parameters for C(%(name\)s) placeholders in image names, tags and C(*.template) files.
+        C(%%) is a literal C(%).
+      - Built-in parameters, which these override, are C(casa_version) (the collection's version,
+        as casa-distro gave its own) and C(name_prefix) (O(name_prefix)).
       - The C(template_files_parameters) of an image source override these.
     type: dict
     default: {}
@@ -136,11 +147,16 @@ options:
     type: str
   pull:
     description:
-      - Pull the base images named by C(FROM) lines from their registry before hashing and building
-        the images that use them, so that a newer base triggers a rebuild. Bases that belong to the
-        same recipe tree are never pulled.
-    type: bool
-    default: false
+      - When to pull the base images named by C(FROM) lines that no recipe of the trees builds
+        (the root images' bases, which casa-distro v2 pulled before building), before hashing
+        and building the images that use them, so that a newer base triggers a rebuild.
+      - V(never) uses the base in the daemon and fails when it is absent; V(missing) pulls it
+        only when it is absent; V(always) pulls it before every build.
+      - Bases that belong to the recipe trees are never pulled.
+      - The former booleans still work; V(true) means V(always), V(false) means V(never).
+      - In check mode the registry is asked (read only) and a pull is predicted, not done.
+    type: raw
+    default: never
   nocache:
     description:
       - Build without the layer cache. This does not force a build; combine with O(force).
@@ -231,6 +247,15 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ family.images | map(attribute='build_reason') | list }}"
 
+- name: Build two v2 recipe roots, pulling the root images' bases when they are missing
+  casa.distro.casa_docker_image:
+    recipes:
+      - /srv/casa-distro/share/docker
+      - /home/builder/.config/casa-distro/docker
+    name_prefix: 127.0.0.1:5000/cati/
+    image_names: ['*/casa-dev:*']
+    pull: missing
+
 - name: Push them, with retries on transient registry errors (publish_docker)
   casa.distro.casa_docker_image:
     recipes: "{{ playbook_dir }}/../examples/images"
@@ -310,6 +335,11 @@ images:
       description: What was done to this image, in words.
       type: list
       elements: str
+ignored_dependencies:
+  description: Dependency paths of the recipe files that lead to no recipe, ignored as casa-distro v2 did (also shown as warnings).
+  returned: when there is one
+  type: list
+  elements: str
 actions:
   description: Everything done, in words, in order.
   returned: always
@@ -343,7 +373,7 @@ def main():
         tags=dict(type='list', elements='str'),
         path=dict(type='path'),
         dockerfile=dict(type='str', default='Dockerfile'),
-        recipes=dict(type='path'),
+        recipes=dict(type='list', elements='path'),
         image_names=dict(type='list', elements='str', default=['*']),
         name_prefix=dict(type='str', default=''),
         template_parameters=dict(type='dict', default={}),
@@ -351,7 +381,7 @@ def main():
         labels=dict(type='dict', default={}),
         target=dict(type='str'),
         network=dict(type='str'),
-        pull=dict(type='bool', default=False),
+        pull=dict(type='raw', default='never'),
         nocache=dict(type='bool', default=False),
         force=dict(type='bool', default=False),
         bootstrap=dict(type='dict', options=dict(
@@ -374,7 +404,7 @@ def main():
         required_if=[('source', 'bootstrap', ('bootstrap', 'name'))],
     )
     require_library(module, _docker.HAS_DOCKER, 'docker', _docker.DOCKER_IMPORT_ERROR)
-    run_module(module, lambda module: DockerImageManager(module.params, docker_client(module), module.check_mode))
+    run_module(module, lambda module: DockerImageManager(module.params, docker_client(module), module.check_mode, module.warn))
 
 
 if __name__ == '__main__':

@@ -11,13 +11,11 @@ import shutil
 import tempfile
 
 from ansible_collections.casa.distro.plugins.module_utils import _build_context as build_context
-from ansible_collections.casa.distro.plugins.module_utils._docker import DockerError
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.dockerfile import normalize_base, parse_from_lines
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.errors import RecipeError
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.order import order_images
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.recipe import HASH_LABEL, NAME_LABEL
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.templates import context_entries
-from ansible_collections.casa.distro.plugins.module_utils._image_reference import split_reference
 
 
 def build_family(task, images):
@@ -37,15 +35,8 @@ def build_family(task, images):
 
 
 def _build_image(task, image, entries, bases, produced):
-    params = task.params
     result = task.new_result(image)
-    parent_ids, parent_pending = _parent_ids(task, image, bases, produced)
-    labels = dict(params.get('labels') or {})
-    result.recipe_hash = build_context.recipe_hash(
-        entries, params.get('build_args'), labels, params.get('target'), parent_ids, task.digest_cache)
-    existing = task.client.inspect_image(image.reference)
-    result.build_reason = build_context.rebuild_reason(
-        existing, HASH_LABEL, result.recipe_hash, force=params.get('force'), pending_parents=parent_pending)
+    existing = _decide(task, result, entries, bases, produced)
     if result.build_reason and task.check_mode:
         result.actions.append('Would build %s (%s)' % (image.reference, result.build_reason))
         task.changed = True
@@ -54,6 +45,7 @@ def _build_image(task, image, entries, bases, produced):
         result.info = existing
         return
     if result.build_reason:
+        labels = dict(task.params.get('labels') or {})
         labels[HASH_LABEL] = result.recipe_hash
         labels[NAME_LABEL] = image.name
         image_id = _build(task, image, entries, labels)
@@ -69,10 +61,30 @@ def _build_image(task, image, entries, bases, produced):
         task.changed = True
 
 
+def _decide(task, result, entries, bases, produced):
+    """Set the recipe hash and the build reason of ``result``; returns the existing image's
+    inspect dict (None when absent)."""
+    params = task.params
+    parent_ids, parent_pending, pulled = _parent_ids(task, result.recipe, bases, produced)
+    result.actions.extend(base.action for base, first in pulled if first and base.action)
+    result.recipe_hash = build_context.recipe_hash(
+        entries, params.get('build_args'), params.get('labels') or {}, params.get('target'), parent_ids, task.digest_cache)
+    existing = task.client.inspect_image(result.recipe.reference)
+    result.build_reason = build_context.rebuild_reason(
+        existing, HASH_LABEL, result.recipe_hash, force=params.get('force'), pending_parents=parent_pending)
+    would_pull = [base.reference for base, dummy_first in pulled if base.would_pull]
+    if would_pull and existing is not None and not params.get('force') and not parent_pending:
+        result.build_reason = 'base image %s would be pulled' % ', '.join(would_pull)
+    return existing
+
+
 def _parent_ids(task, image, bases, produced):
-    """Image IDs of the bases; ``pending`` lists bases that would be rebuilt (check mode)."""
+    """Image IDs of the bases; ``pending`` lists family bases that would be rebuilt (check
+    mode); ``pulled`` the (BaseImage, resolved here first) of the other bases: an action is
+    reported on the first image that needs the base."""
     ids = []
     pending = []
+    pulled = []
     for base in bases:
         reference = normalize_base(base)
         if reference in produced:
@@ -80,17 +92,11 @@ def _parent_ids(task, image, bases, produced):
                 pending.append(reference)
             ids.append(produced[reference] or 'pending:' + reference)
             continue
-        if task.params.get('pull') and not task.check_mode:
-            repository, tag = split_reference(reference)
-            task.client.pull(repository, tag, auth=task.auth())
-        base_id = task.client.image_id(reference)
-        if base_id is None:
-            raise DockerError(
-                'Base image %s of %s is not in the Docker daemon at %s: build or bootstrap it '
-                'first (include it in image_names), or set pull=true to fetch it from its '
-                'registry' % (reference, image.reference, task.client.docker_host))
-        ids.append(base_id)
-    return ids, pending
+        first = reference not in task.bases.resolved
+        resolved = task.bases.resolve(reference, image)
+        pulled.append((resolved, first))
+        ids.append(resolved.image_id or 'pull:' + reference)
+    return ids, pending, pulled
 
 
 def _build(task, image, entries, labels):

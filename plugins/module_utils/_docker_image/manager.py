@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from ansible_collections.casa.distro.plugins.module_utils._build_context import FileDigestCache
 from ansible_collections.casa.distro.plugins.module_utils._docker import DockerError
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.bases import BaseImages
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.bootstrap import bootstrap_image
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.build import build_family
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.dockerfile import parse_from_lines
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.order import order_images
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.registry import pull_image, push_result
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.results import ImageResult, summary
-from ansible_collections.casa.distro.plugins.module_utils._docker_image.selection import selected_images
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.selection import pull_policy, select
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.templates import read_dockerfile
 from ansible_collections.casa.distro.plugins.module_utils._module import registry_auth
 
@@ -28,23 +29,33 @@ from ansible_collections.casa.distro.plugins.module_utils._module import registr
 class DockerImageManager:
     """Carries out one casa_docker_image task.
 
-    ``params`` are the module parameters; ``client`` a connected _docker.DockerClient. The steps
+    ``params`` are the module parameters; ``client`` a connected _docker.DockerClient; ``warn``
+    shows a warning to the user (AnsibleModule.warn). The steps
     (build, bootstrap, registry) read the options, the client and check mode from it, and add
     their ImageResult through ``new_result``.
     """
 
-    def __init__(self, params, client, check_mode=False):
+    def __init__(self, params, client, check_mode=False, warn=None):
         self.params = params
+        self.warn = warn
         self.client = client
         self.check_mode = check_mode
         self.results = []
         self.changed = False
         self.unselected_dirs = set()
+        self.warnings = []
+        self.bases = BaseImages(self, pull_policy(params.get('pull')))
         self.digest_cache = FileDigestCache(params.get('context_hash_cache'))
 
     # ------------------------------------------------------------------ entry point
     def run(self):
-        images, self.unselected_dirs = selected_images(self.params)
+        selection = select(self.params)
+        images, self.unselected_dirs = selection.images, selection.unselected_dirs
+        self.warnings = selection.warnings
+        for warning in self.warnings:
+            if self.warn is not None:
+                self.warn(warning)
+        self.bases.tree_references = selection.tree_references
         state = self.params.get('state') or 'present'
         source = self.params.get('source') or 'build'
         if state == 'absent' or source != 'build':
@@ -73,7 +84,10 @@ class DockerImageManager:
             step(self, image)
 
     def summary(self):
-        return summary(self.results, self.changed)
+        result = summary(self.results, self.changed)
+        if self.warnings:
+            result['ignored_dependencies'] = list(self.warnings)
+        return result
 
     def partial_results(self):
         """What was done before a failure: the failure result carries it, so nothing is lost."""

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 
 import pytest
@@ -208,3 +210,102 @@ def test_rebuild_reason_ladder(existing, kwargs, expected):
 def test_image_labels():
     assert bc.image_labels(None) == {} and bc.image_labels({'Config': None}) == {}
     assert bc.image_labels(labelled(a='b')) == {'a': 'b'}
+
+
+def test_digest_cache_of_the_wrong_shape_is_ignored(tmp_path):
+    cache_file = tmp_path / 'c.json'
+    for text in ('{"scheme": "casa-distro-recipe-v1", "files": [1]}', '{"files": {}}', '"x"', '{"scheme": 5}',
+                 '{"scheme": "casa-distro-recipe-v1", "files": {"a": "b"}}', b'\xff\xfe'.decode('latin-1'),
+                 '{"scheme": "other", "files": {}}', '[' * 5000 + ']' * 5000):
+        cache_file.write_text(text)
+        cache = bc.FileDigestCache(str(cache_file))
+        assert cache.entries == {}
+    good = [[1, 2, 3, 4], 'a' * 64]
+    cache_file.write_text(json.dumps({'scheme': bc.HASH_SCHEME, 'files': {'/x': good, '/y': [[1, 2], 'a' * 64], '/z': [good[0]]}}))
+    assert bc.FileDigestCache(str(cache_file)).entries == {'/x': good}
+    data = tmp_path / 'f'
+    data.write_bytes(b'one')
+    cache_file.write_text('{"scheme": "casa-distro-recipe-v1", "files": {"%s": [[0, 0, 0, 0], 5]}}' % data)
+    cache = bc.FileDigestCache(str(cache_file))
+    assert cache.digest(str(data)) == hashlib.sha256(b'one').hexdigest()
+    cache.save()
+    assert bc.FileDigestCache(str(cache_file)).entries
+
+
+def test_dockerignore_patterns_are_checked_with_their_line(tmp_path):
+    assert bc.check_dockerignore('# c\n*.log\n!keep.log\n\n', 'x/.dockerignore') == ['*.log', '!keep.log']
+    with pytest.raises(bc.BuildContextError) as err:
+        bc.check_dockerignore('ok\n[z-a]\n', 'x/.dockerignore')
+    assert str(err.value).startswith("x/.dockerignore:2: invalid pattern '[z-a]': bad character range")
+    directory = tmp_path / 'ctx'
+    directory.mkdir()
+    (directory / '.dockerignore').write_bytes(b'a\n\xff\n')
+    with pytest.raises(bc.FileFormatError, match=r'\.dockerignore: not UTF-8 text \(byte 0xff at offset 2\)'):
+        bc.read_dockerignore(str(directory))
+    (directory / '.dockerignore').unlink()
+    (directory / '.dockerignore').symlink_to(tmp_path / 'nowhere')
+    with pytest.raises(bc.FileFormatError, match='dangling symlink'):
+        bc.read_dockerignore(str(directory))
+
+
+def test_a_template_that_is_not_utf8_is_named(tmp_path):
+    directory = context(tmp_path, {'Dockerfile': 'FROM a\n'})
+    with open(os.path.join(directory, 'x.template'), 'wb') as handle:
+        handle.write(b'\x80')
+    with pytest.raises(bc.BuildContextError) as err:
+        bc.directory_entries(directory, render=lambda text, where: text)
+    assert 'x.template: cannot read template' in str(err.value) and 'byte 0x80 at offset 0' in str(err.value)
+
+
+# ------------------------------------------------------------------ generated files
+
+from hypothesis import given, strategies as st  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings  # noqa: E402
+
+PATTERN_TEXT = st.lists(st.one_of(st.text(alphabet='[]!*?\\/.-^$(){}#~ ab\t', max_size=10), st.text(max_size=10)), max_size=6)
+
+
+@fuzz_settings
+@given(st.one_of(PATTERN_TEXT.map(lambda lines: '\n'.join(lines).encode('utf-8', 'surrogatepass')), st.binary(max_size=100)))
+def test_any_dockerignore_is_read_or_rejected_with_its_name(data):
+    where = 'recipes/casa-run/.dockerignore'
+
+    def parse():
+        patterns = bc.check_dockerignore(bc.decode_text(data, where), where)
+        return bc.kept_paths(['a', 'b/c.txt', 'Dockerfile'], patterns)
+    check_parser('.dockerignore', parse, where)
+
+
+CACHE_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.just('a' * 64)),
+                            lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+                            max_leaves=10)
+CACHE_SHAPED = st.fixed_dictionaries({}, optional={
+    'scheme': st.one_of(st.just(bc.HASH_SCHEME), CACHE_VALUES),
+    'files': st.one_of(st.dictionaries(st.text(max_size=6), st.one_of(
+        st.tuples(st.lists(st.integers(), max_size=5), st.just('a' * 64)).map(list), CACHE_VALUES), max_size=3), CACHE_VALUES),
+}).map(lambda value: json.dumps(value).encode())
+
+
+@fuzz_settings
+@given(st.one_of(CACHE_SHAPED, st.binary(max_size=100), st.just(b'[' * 3000)))
+def test_any_digest_cache_is_used_or_ignored(tmp_path_factory, data):
+    path = str(tmp_path_factory.mktemp('cache') / 'context-digests.json')
+    with open(path, 'wb') as handle:
+        handle.write(data)
+    probe = path + '.probe'
+    with open(probe, 'wb') as handle:
+        handle.write(b'x')
+
+    def parse():
+        cache = bc.FileDigestCache(path)
+        assert cache.digest(probe) == hashlib.sha256(b'x').hexdigest()
+        return cache.entries
+    check_parser('context digest cache', parse, path)
+
+
+def test_a_fifo_in_the_context_is_refused(tmp_path):
+    directory = context(tmp_path, {'Dockerfile': 'FROM a\n'})
+    os.mkfifo(os.path.join(directory, 'pipe'))
+    with pytest.raises(bc.BuildContextError, match='pipe: not a regular file, directory or symlink'):
+        bc.directory_entries(directory)

@@ -129,8 +129,14 @@ def test_failed_build_reports_step_log_and_what_was_done(capsys, docker, recipes
 
 def test_recipe_errors_fail_cleanly(capsys, docker, recipes):
     write(os.path.join(recipes, 'run', 'casa_distro_docker.yaml'), 'dependencies: [../nowhere]\nimage_sources: [{name: run}]\n')
+    # A dependency path that exists nowhere is a warning, as casa-distro v2 ignored it (issue 10).
+    _failed, result = run_module(capsys, {'recipes': recipes, '_ansible_check_mode': True})
+    assert [w for w in result['ignored_dependencies'] if 'nowhere' in w and 'run:latest' in w and 'does not exist' in w]
+    assert [w for w in result['warnings'] if 'nowhere' in w['event']['msg']]
+    write(os.path.join(recipes, 'run', 'casa_distro_docker.yaml'), 'image_sources: [{name: run, tags: 1.5}]\n')
     failed, result = run_module(capsys, {'recipes': recipes})
-    assert failed and 'nowhere' in result['msg'] and 'run:latest' in result['msg']
+    assert failed and 'casa_distro_docker.yaml: image_sources[0].tags: expected a list of string or integer tags, got a number 1.5' in result['msg']
+    write(os.path.join(recipes, 'run', 'casa_distro_docker.yaml'), 'image_sources: [{name: run}]\n')
     failed, result = run_module(capsys, {'recipes': recipes, 'image_names': ['nothing*']})
     assert failed and 'matches image_names' in result['msg']
     failed, result = run_module(capsys, {'name': 'reg/x', 'tags': ['-bad tag'], 'path': recipes})
@@ -158,3 +164,23 @@ def test_missing_docker_sdk(capsys, docker, monkeypatch):
     monkeypatch.setattr(_docker, 'DOCKER_IMPORT_ERROR', ImportError('No module named docker'))
     failed, result = run_module(capsys, {'name': 'reg/x', 'source': 'local'})
     assert failed and 'Failed to import the required Python library (docker)' in result['msg']
+
+
+def test_two_roots_and_pull_policies_through_the_module(capsys, docker, recipes, tmp_path, monkeypatch):
+    other = tmp_path / 'user'
+    write(str(other / 'extra' / 'casa_distro_docker.yaml'), "dependencies: ['../dev']\nimage_sources: [{name: extra, tags: ['1']}]\n")
+    write(str(other / 'extra' / 'Dockerfile'), 'FROM reg/dev:1\n')
+    docker.fail_on = 'reg/dev'
+    failed, result = run_module(capsys, {'recipes': [recipes, str(other)], 'name_prefix': 'reg/', 'pull': 'never',
+                                         '_ansible_check_mode': True})
+    assert not failed and [image['name'] for image in result['images']] == ['reg/run', 'reg/dev', 'reg/extra']
+    assert result['images'][2]['build_reason'] == 'parent reg/dev:1 would be rebuilt'
+    asked = []
+    monkeypatch.setattr(FakeDockerClient, 'registry_digest', lambda self, repository, tag, auth=None: asked.append(repository), raising=False)
+    for value in (True, False, 'missing', 'always', 'yes'):
+        failed, result = run_module(capsys, {'recipes': recipes, 'name_prefix': 'reg/', 'pull': value, '_ansible_check_mode': True})
+        assert not failed and result['images'][0]['build_reason'] == 'image not in the daemon'
+    # The base is present: only the policies that pull it always ask its registry.
+    assert asked == ['base/debian'] * 3
+    failed, result = run_module(capsys, {'recipes': recipes, 'pull': 'sometimes'})
+    assert failed and result['msg'].startswith('pull: expected one of missing, always, never')

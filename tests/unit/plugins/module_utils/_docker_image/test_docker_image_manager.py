@@ -16,7 +16,7 @@ from ansible_collections.casa.distro.plugins.module_utils._docker_image.debootst
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.errors import RecipeError
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.manager import DockerImageManager
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.recipe import HASH_LABEL, NAME_LABEL
-from ansible_collections.casa.distro.plugins.module_utils._docker_image.selection import selected_images
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.selection import pull_policy, selected_images
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.version import COLLECTION_VERSION
 
 
@@ -294,3 +294,94 @@ def test_bootstrap_imports_the_tar_of_the_root_filesystem(client, tmp_path, monk
     assert result['actions'][0].startswith('Bootstrapped base/debian:latest from bookworm http://deb.debian.org/debian as sha256:')
     assert not scratch.exists()  # the scratch root filesystem is removed
     assert not DockerImageManager(single, client).run()['changed']
+
+
+# ------------------------------------------------------------------ pull policy of base images (issue 10)
+
+def publish_base(client, reference='base/debian:12'):
+    """Put a base image in the fake registry only."""
+    image_id = client.add_image(reference)
+    del client.local[reference]
+    client.registry[reference] = ('sha256:' + 'b' * 64, image_id)
+    return image_id
+
+
+@pytest.mark.parametrize('value, policy', [
+    (None, 'never'), (False, 'never'), (True, 'always'), ('missing', 'missing'), ('Always', 'always'),
+    ('never', 'never'), ('yes', 'always'), ('false', 'never'),
+])
+def test_pull_policy_values(value, policy):
+    assert pull_policy(value) == policy
+
+
+@pytest.mark.parametrize('value', ['sometimes', 5, ['always']])
+def test_pull_policy_refuses_other_values(value):
+    with pytest.raises(RecipeError, match='pull: expected one of missing, always, never'):
+        pull_policy(value)
+
+
+def test_pull_missing_fetches_an_absent_root_base_once(client, family):
+    base_id = publish_base(client)
+    _manager, result = run(client, family, pull='missing')
+    assert client.pulls == ['base/debian:12']
+    run_image = by_name(result)['reg/run']
+    assert run_image['built'] and 'Pulled base image base/debian:12: None -> %s' % base_id in run_image['actions']
+    # Present now: not pulled again.
+    run(client, family, pull='missing')
+    assert client.pulls == ['base/debian:12']
+
+
+def test_pull_always_pulls_before_every_build_and_never_pulls_tree_images(client, family):
+    publish_base(client)
+    run(client, family, pull=True)
+    _manager, again = run(client, family, pull='always')
+    assert client.pulls == ['base/debian:12', 'base/debian:12'] and not again['changed']
+    # reg/run:1 is an image of the tree: with only tool selected it must exist, it is not pulled.
+    _manager, tool = run(client, family, pull='always', image_names=['reg/tool:*'])
+    assert 'reg/run:1' not in client.pulls and tool['images'][0]['name'] == 'reg/tool'
+
+
+def test_check_mode_predicts_a_pull_of_a_missing_base(client, family):
+    publish_base(client)
+    _manager, result = run(client, family, check_mode=True, pull='missing')
+    assert client.pulls == [] and client.builds == [] and result['changed']
+    run_image = by_name(result)['reg/run']
+    assert run_image['build_reason'] == 'image not in the daemon'
+    assert 'Would pull base image base/debian:12 (sha256:%s)' % ('b' * 64) in run_image['actions']
+
+
+def test_check_mode_predicts_a_newer_base_and_the_rebuilds(client, family):
+    publish_base(client)
+    run(client, family, pull='missing')
+    client.registry['base/debian:12'] = ('sha256:' + 'c' * 64, client.add_image('base/debian:new'))
+    _manager, result = run(client, family, check_mode=True, pull='always')
+    images = by_name(result)
+    assert images['reg/run']['build_reason'] == 'base image base/debian:12 would be pulled'
+    assert images['reg/dev']['build_reason'] == 'parent reg/run:1 would be rebuilt'
+    _manager, result = run(client, family, check_mode=True, pull='missing')
+    assert not result['changed']
+
+
+def test_check_mode_base_nowhere_is_an_error(client, family):
+    with pytest.raises(_docker.DockerError, match='neither in the Docker daemon nor in its registry'):
+        run(client, family, check_mode=True, pull='missing')
+    with pytest.raises(_docker.DockerError, match='pull=true means always'):
+        run(client, family, check_mode=True, pull='never')
+
+
+def test_dependency_directories_and_missing_paths_in_check_mode(client, tmp_path):
+    root = tmp_path / 'v2'
+    write(str(root / 'casa-test' / 'a' / 'casa_distro_docker.yaml'), 'image_sources: [{name: casa-test, tags: [a]}]\n')
+    write(str(root / 'casa-test' / 'a' / 'Dockerfile'), 'FROM base/debian:12\n')
+    write(str(root / 'casa-test' / 'b' / 'casa_distro_docker.yaml'), 'image_sources: [{name: casa-test, tags: [b]}]\n')
+    write(str(root / 'casa-test' / 'b' / 'Dockerfile'), 'FROM base/debian:12\n')
+    write(str(root / 'casa-dev' / 'a' / 'casa_distro_docker.yaml'),
+          "dependencies: ['../../casa-test', '../../gone']\nimage_sources: [{name: casa-dev, tags: [a]}]\n")
+    write(str(root / 'casa-dev' / 'a' / 'Dockerfile'), 'FROM reg/casa-test:a\n')
+    client.add_image('base/debian:12')
+    for check_mode in (True, False):
+        manager, result = run(client, root, check_mode=check_mode)
+        assert [image['name'] + ':' + image['tags'][0] for image in result['images']] == [
+            'reg/casa-test:a', 'reg/casa-test:b', 'reg/casa-dev:a']
+        assert len(manager.warnings) == 1 and '../../gone does not exist' in manager.warnings[0]
+        assert result['ignored_dependencies'] == manager.warnings

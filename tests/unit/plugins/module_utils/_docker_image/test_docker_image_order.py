@@ -56,3 +56,32 @@ def test_order_dependency_outside_the_selection_adds_no_edge():
     assert names(order_images([dev], unselected_dirs={'/run'})) == ['dev:1']
     with pytest.raises(RecipeError):
         order_images([dev], unselected_dirs={'/elsewhere'})
+
+
+def test_order_follows_casa_distro_v2_rule():
+    """v2: a recipe file after every file it depends on (closed transitively), otherwise by file
+    path; the images of one file in file order."""
+    def image(name, tag, directory, depends_on=()):
+        return ImageRecipe(name, [tag], '/r/' + directory, depends_on=['/r/' + d for d in depends_on],
+                           definition_file='/r/%s/casa_distro_docker.yaml' % directory)
+    systems = ['ubuntu-18.04', 'centos-7', 'ubuntu-12.04']
+    tests = [image('casa-test', s, 'casa-test/' + s) for s in systems]
+    devs = [image('casa-dev', s, 'casa-dev/' + s, ['casa-test/' + t for t in systems]) for s in systems]
+    platform = image('cati_platform', 'ubuntu-16.04', 'cati_platform/ubuntu-16.04', ['casa-dev/' + s for s in systems])
+    second = ImageRecipe('casa-dev-light', ['centos-7'], '/r/casa-dev/centos-7', definition_file='/r/casa-dev/centos-7/casa_distro_docker.yaml',
+                         depends_on=['/r/casa-test/' + t for t in systems])
+    ordered = order_images([platform] + devs + [second] + tests)
+    assert names(ordered) == [
+        'casa-test:centos-7', 'casa-test:ubuntu-12.04', 'casa-test:ubuntu-18.04',
+        'casa-dev:centos-7', 'casa-dev-light:centos-7', 'casa-dev:ubuntu-12.04', 'casa-dev:ubuntu-18.04',
+        'cati_platform:ubuntu-16.04']
+    # Whatever the order the files were found in, the result is the same (the images of one file
+    # keep their order in it).
+    assert names(order_images(tests[::-1] + [platform] + devs[::-1] + [second])) == names(ordered)
+
+
+def test_order_parent_first_even_when_its_path_sorts_after():
+    child = ImageRecipe('a', ['1'], '/r/a', depends_on=['/r/z'], definition_file='/r/a/casa_distro_docker.yaml')
+    other = ImageRecipe('m', ['1'], '/r/m', definition_file='/r/m/casa_distro_docker.yaml')
+    parent = ImageRecipe('z', ['1'], '/r/z', definition_file='/r/z/casa_distro_docker.yaml')
+    assert names(order_images([child, other, parent])) == ['m:1', 'z:1', 'a:1']

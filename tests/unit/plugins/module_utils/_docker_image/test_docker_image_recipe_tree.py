@@ -88,3 +88,76 @@ def test_select_images_fnmatch(tmp_path):
     assert names(select_images(images, ['*run'])) == ['cati/casa-run:5.3']
     assert len(select_images(images, None)) == 2
     assert select_images(images, ['nothing*']) == []
+
+
+# ------------------------------------------------------------------ casa-distro v2 trees (issue 10)
+
+SYSTEMS = ('centos-7', 'ubuntu-12.04', 'ubuntu-14.04', 'ubuntu-16.04', 'ubuntu-18.04', 'windows-7-32', 'windows-7-64')
+
+
+def v2_tree(root):
+    """The canonical v2 shape: casa-test/<system>, casa-dev/<system> depending on ../../casa-test,
+    cati_platform depending on ../casa-dev."""
+    for system in SYSTEMS:
+        recipe(root, 'casa-test/' + system, 'image_sources: [{name: casa-test, tags: [%s]}]\n' % system)
+        recipe(root, 'casa-dev/' + system, "dependencies: ['../../casa-test']\nimage_sources: [{name: casa-dev, tags: [%s]}]\n" % system)
+    recipe(root, 'cati_platform/ubuntu-16.04', "dependencies: ['../../casa-dev']\nimage_sources: [{name: cati_platform, tags: [ubuntu-16.04]}]\n")
+
+
+def test_a_dependency_directory_is_searched_recursively(tmp_path):
+    v2_tree(tmp_path)
+    images = {image.reference: image for image in load_recipe_tree(str(tmp_path), {}, 'cati/')}
+    dev = images['cati/casa-dev:ubuntu-18.04']
+    assert dev.depends_on == sorted(str(tmp_path / 'casa-test' / system) for system in SYSTEMS)
+    platform = images['cati/cati_platform:ubuntu-16.04']
+    assert len(platform.depends_on) == 7 and all('/casa-dev/' in d for d in platform.depends_on)
+
+
+def test_a_dependency_found_nowhere_is_a_warning(tmp_path):
+    recipe(tmp_path, 'a', "dependencies: ['../nowhere', '../empty']\nimage_sources: [{name: a, tags: ['1']}]\n")
+    os.makedirs(str(tmp_path / 'empty'))
+    warnings = []
+    images = load_recipe_tree(str(tmp_path), {}, '', warnings)
+    assert images[0].depends_on == []
+    assert len(warnings) == 2
+    assert 'dependency ../nowhere does not exist' in warnings[0] and 'a:1' in warnings[0] and RECIPE_FILE in warnings[0]
+    assert 'dependency ../empty holds no %s' % RECIPE_FILE in warnings[1]
+
+
+def test_several_roots_with_dependencies_across_them(tmp_path):
+    share = tmp_path / 'share' / 'docker'
+    user = tmp_path / 'config' / 'docker'
+    recipe(share, 'casa-test/ubuntu-22.04', 'image_sources: [{name: casa-test, tags: [ubuntu-22.04]}]\n')
+    # In the user's root, ../../casa-test names no directory there: it is looked up in the other root.
+    recipe(user, 'casa-dev/ubuntu-22.04', "dependencies: ['../../casa-test']\nimage_sources: [{name: casa-dev, tags: [ubuntu-22.04]}]\n")
+    warnings = []
+    images = load_recipe_tree([str(share), str(user)], {}, '', warnings)
+    assert names(images) == ['casa-test:ubuntu-22.04', 'casa-dev:ubuntu-22.04']
+    assert images[1].depends_on == [str(share / 'casa-test' / 'ubuntu-22.04')]
+    assert warnings == []
+    # One root still works as before, and the same root twice counts once.
+    assert names(load_recipe_tree([str(share), str(share)])) == ['casa-test:ubuntu-22.04']
+
+
+@pytest.mark.parametrize('roots, message', [
+    ([], 'no recipe root given'),
+    (['/nonexistent/recipes'], 'is not a directory (it does not exist)'),
+    ([5], 'expected directory paths, got 5'),
+])
+def test_bad_roots_are_named(roots, message):
+    with pytest.raises(RecipeError) as err:
+        load_recipe_tree(roots)
+    assert message in str(err.value)
+
+
+def test_a_root_that_is_a_file_is_named(tmp_path):
+    write(str(tmp_path / 'file'), 'x')
+    with pytest.raises(RecipeError, match='is not a directory .it is a file.'):
+        load_recipe_tree(str(tmp_path / 'file'))
+
+
+def test_names_and_tags_render_with_their_place_named(tmp_path):
+    recipe(tmp_path, 'a', "image_sources: [{name: 'a', tags: ['%(nope)s']}]\n")
+    with pytest.raises(RecipeError) as err:
+        load_recipe_tree(str(tmp_path))
+    assert 'image_sources[0].tags[0]' in str(err.value) and "'nope'" in str(err.value)

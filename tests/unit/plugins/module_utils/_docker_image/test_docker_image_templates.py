@@ -99,3 +99,60 @@ def test_empty_directories_are_part_of_the_context(tmp_path):
     staged.mkdir()
     stage_context(entries, str(staged))
     assert (staged / 'empty').is_dir() and (staged / 'full' / 'file.txt').exists()
+
+
+# ------------------------------------------------------------------ %-format surprises (issue 9)
+
+@pytest.mark.parametrize('text, message', [
+    ('FROM %(base)s\nRUN date +%Y\n', "t/Dockerfile.template:2: bad %-format '%' in 'RUN date +%Y': not a %-conversion"),
+    ('A\nB\nC %(n)d\n', "t/Dockerfile.template:3: bad %-format '%(n)d' in 'C %(n)d': %d format: a real number is required, not str"),
+    ('x %s y', "t/Dockerfile.template:1: bad %-format '%s' in 'x %s y': a conversion without a (parameter) name"),
+    ('a\n%(nope)s', "t/Dockerfile.template:2: unknown template parameter 'nope' (known: base, n, p) in '%(nope)s'"),
+    ('%(base)999999999s', "bad %-format '%(base)999999999s'"),
+    ('%(base)*s', "bad %-format '%(base)*s'"),
+    ('tail %', "t/Dockerfile.template:1: bad %-format '%' in 'tail %'"),
+    ('%(p)s', "(in the text rendered by round 2 of parameter expansion)"),
+])
+def test_bad_percent_format_quotes_the_conversion_and_its_line(text, message):
+    with pytest.raises(RecipeError) as err:
+        render_string(text, {'base': 'debian', 'n': 'x', 'p': '100%'}, 't/Dockerfile.template')
+    assert message in str(err.value)
+    assert 'write %% for a literal %' in str(err.value) or 'unknown template parameter' in str(err.value)
+
+
+def test_double_percent_is_a_literal_percent_in_every_round():
+    parameters = {'cmd': 'date +%%Y', 'system': 'ubuntu-%(version)s', 'version': '22.04'}
+    assert render_string('RUN %(cmd)s # 100%% %(system)s', parameters, 'x') == 'RUN date +%Y # 100% ubuntu-22.04'
+
+
+def test_self_expanding_parameters_stop(tmp_path):
+    with pytest.raises(RecipeError, match='expand to more than'):
+        render_string('%(a)s', {'a': '%(a)s' * 100}, 'x')
+    assert len(render_string('%(a)s', {'a': '%(a)s%(a)s'}, 'x')) == 5 * 2 ** 10
+
+
+# ------------------------------------------------------------------ generated templates
+
+from hypothesis import given, strategies as st  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings  # noqa: E402
+
+TEMPLATE = 'recipes/casa-run/Dockerfile.template'
+PIECES = st.one_of(st.sampled_from(['%', '%%', '%(a)s', '%(b)d', '%(c)r', '%(', ')', '%(a)-10.3f', '%s', '%(a)*d', '%(zz)s',
+                                    '%(a)99999s', '\n', 'FROM x', '%(b)c', '%(a)%']), st.text(max_size=5))
+TEMPLATES = st.lists(PIECES, max_size=12).map(''.join)
+PARAMETERS = st.dictionaries(st.sampled_from(['a', 'b', 'c', 'casa_version']),
+                             st.one_of(st.integers(), st.floats(), st.booleans(), TEMPLATES), max_size=4)
+
+
+@fuzz_settings
+@given(st.one_of(TEMPLATES.map(lambda t: t.encode()), st.binary(max_size=80)), PARAMETERS)
+def test_any_template_renders_or_is_rejected_with_its_name(data, parameters):
+    def parse():
+        text = data.decode('utf-8') if not data.startswith(b'\xff') else data.decode('latin-1')
+        return render_string(text, parameters, TEMPLATE)
+    try:
+        data.decode('utf-8')
+    except UnicodeDecodeError:
+        return  # undecodable templates are refused when read (test__build_context)
+    check_parser('recipe templates', parse, TEMPLATE)
