@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The release pipeline over SSH on two real hosts: containers with their own sshd, filesystem,
 # address and Docker Engine (docker-in-docker). build1 also runs the registry both hosts push
-# to. Each host builds its own image family; a second run must change nothing.
+# to. Each host builds its own image family; a second run must change nothing. Ansible logs in
+# as casa, a user with passwordless sudo, and becomes root with casa_become. build2 runs Docker
+# CE (a stand-in package named docker-ce), which provisioning must keep. A third host, sysd,
+# boots systemd: provisioning installs Docker Engine there and leaves dockerd and the registry
+# as enabled services that come back after a reboot.
 set -euo pipefail
 
 # ansible-test runs this from a copy of the target: find the collection through the collection path.
@@ -13,8 +17,9 @@ done
 [ -n "$top" ] || { echo "FAIL: casa.distro not found in ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-}"; exit 1; }
 work="$(mktemp -d /var/tmp/casa-multihost.XXXXXX)"
 hosts=(build1 build2)
+containers=(build1 build2 sysd)
 cleanup() {
-    for host in "${hosts[@]}"; do docker rm -f "casa-mh-$host" >/dev/null 2>&1 || true; done
+    for host in "${containers[@]}"; do docker rm -f "casa-mh-$host" >/dev/null 2>&1 || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -22,24 +27,39 @@ trap cleanup EXIT
 ansible-playbook setup.yml
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/id"
-for host in "${hosts[@]}"; do
+# Only casa may log in (root has no key): everything root does goes through sudo.
+start_host() {
+    local host="$1" image="$2"; shift 2
     mkdir -p "$work/$host-docker"
     docker rm -f "casa-mh-$host" >/dev/null 2>&1 || true
     docker run -d --name "casa-mh-$host" --hostname "$host" \
         --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \
         --security-opt apparmor=unconfined --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-        -v "$work/$host-docker:/var/lib/docker" -v "$work/id.pub:/root/.ssh/authorized_keys:ro" \
-        casa-test/ssh-host:1 >/dev/null
-done
+        -v "$work/$host-docker:/var/lib/docker" -v "$work/id.pub:/home/casa/.ssh/authorized_keys:ro" \
+        "$@" "$image" >/dev/null
+}
+for host in "${hosts[@]}"; do start_host "$host" casa-test/ssh-host:1; done
+# systemd halts on SIGRTMIN+3, so that docker stop and docker restart shut it down cleanly.
+start_host sysd casa-test/systemd-host:1 --tmpfs /run/lock -e container=docker --stop-signal SIGRTMIN+3
 address() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "casa-mh-$1"; }
 ip1="$(address build1)"
 ip2="$(address build2)"
+ip3="$(address sysd)"
 registry="$ip1:5000"
+in_host() { local host="$1"; shift; docker exec "casa-mh-$host" "$@"; }
+# shellcheck disable=SC2016 # ${Status} is dpkg-query's, not the shell's
+installed() { [ "$(in_host "$1" dpkg-query -W -f='${Status}' "$2" 2>/dev/null)" = "install ok installed" ]; }
+
+echo "== build2 runs Docker CE instead of Debian's docker.io"
+in_host build2 sh -c 'dpkg --purge docker.io >/dev/null && dpkg -i /opt/casa-test/docker-ce.deb >/dev/null'
+if ! installed build2 docker-ce || installed build2 docker.io; then echo "FAIL: docker-ce did not replace docker.io on build2"; exit 1; fi
+[ "$(in_host build2 sh -c 'command -v dockerd')" = /usr/bin/dockerd ] || { echo "FAIL: no docker-ce dockerd on build2"; exit 1; }
 
 cat >"$work/inventory.yml" <<INVENTORY
 all:
   vars:
-    ansible_user: root
+    ansible_user: casa
+    casa_become: true
     ansible_ssh_private_key_file: $work/id
     ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
     ansible_python_interpreter: /usr/bin/python3
@@ -71,6 +91,10 @@ all:
           singularity_images_publish_dir: /srv/download
           singularity_images_base_url: "http://$ip1:8080/"
           singularity_images_transfer_dir: $work/transfer
+    systemd_hosts:
+      hosts:
+        sysd:
+          ansible_host: $ip3
     release_managers: {}
     publish_hosts:
       hosts:
@@ -80,9 +104,11 @@ all:
 INVENTORY
 
 for _ in $(seq 1 30); do
-    ansible -i "$work/inventory.yml" build_hosts -m ansible.builtin.ping >/dev/null 2>&1 && break
+    ansible -i "$work/inventory.yml" build_hosts,systemd_hosts -m ansible.builtin.ping >/dev/null 2>&1 && break
     sleep 1
 done
+[ "$(ansible -i "$work/inventory.yml" build1 -m ansible.builtin.command -a whoami | tail -n 1)" = casa ] \
+    || { echo "FAIL: Ansible does not log in as casa"; exit 1; }
 
 echo "== first run"
 ansible-playbook -i "$work/inventory.yml" "$top/playbooks/release.yml" | tee "$work/run1.log"
@@ -97,6 +123,13 @@ tags="$(curl -fsS "http://$registry/v2/casa-b/casa-run/tags/list")"
 if ! grep -q '"5.3"' <<<"$tags" || ! grep -q '"latest"' <<<"$tags"; then
     echo "FAIL: casa-b/casa-run tags: $tags"; exit 1
 fi
+
+echo "== provisioning kept Docker CE on build2 and runs its dockerd"
+installed build2 docker-ce || { echo "FAIL: docker-ce was removed from build2"; exit 1; }
+if installed build2 docker.io; then echo "FAIL: docker.io was installed on build2"; exit 1; fi
+# shellcheck disable=SC2016 # expanded on build2
+[ "$(in_host build2 sh -c 'readlink /proc/$(pidof dockerd)/exe')" = /usr/bin/dockerd ] \
+    || { echo "FAIL: the daemon on build2 is not docker-ce's dockerd"; exit 1; }
 
 echo "== the image built on build2 runs on build1"
 out="$(docker exec casa-mh-build1 docker run --rm "$registry/casa-b/casa-tool:1.0")"
@@ -136,4 +169,46 @@ fi
 if ! grep -q "UNREACHABLE" "$work/run5.log" || ! grep -q "$ip1" "$work/run5.log"; then
     echo "FAIL: the unreachable publish host is not named:"; tail -20 "$work/run5.log"; exit 1
 fi
+
+echo "== sysd boots systemd: provisioning installs Docker Engine and enables the services"
+in_host sysd systemctl is-system-running --wait >/dev/null || true
+if installed sysd docker.io; then echo "FAIL: sysd is not a host without Docker Engine"; exit 1; fi
+if ansible-playbook -i "$work/inventory.yml" systemd-host.yml -e casa_become=false >"$work/sysd0.log" 2>&1; then
+    echo "FAIL: provisioning as casa without become succeeded"; exit 1
+fi
+grep -q "build_host installs packages and services, so it needs root on sysd" "$work/sysd0.log" \
+    || { echo "FAIL: no clear message without become:"; grep -E 'fatal|msg' "$work/sysd0.log" | head -5; exit 1; }
+ansible-playbook -i "$work/inventory.yml" systemd-host.yml | tee "$work/sysd1.log"
+installed sysd docker.io || { echo "FAIL: no Docker Engine was installed on sysd"; exit 1; }
+check_services() {
+    local unit
+    for unit in docker.service casa-distro-registry.service; do
+        [ "$(in_host sysd systemctl is-enabled "$unit")" = enabled ] || { echo "FAIL: $unit is not enabled on sysd ($1)"; exit 1; }
+        [ "$(in_host sysd systemctl is-active "$unit")" = active ] || { echo "FAIL: $unit is not running on sysd ($1)"; exit 1; }
+    done
+    # The packages' own services stay off: Debian's registry would take :5000 on every address.
+    for unit in docker-registry.service nginx.service; do
+        if in_host sysd systemctl is-enabled --quiet "$unit"; then echo "FAIL: $unit is enabled on sysd ($1)"; exit 1; fi
+    done
+    in_host sysd docker info >/dev/null || { echo "FAIL: dockerd does not answer on sysd ($1)"; exit 1; }
+}
+check_services "after provisioning"
+in_host sysd sh -c 'tar -C /etc -c hostname os-release | docker import - 127.0.0.1:5000/probe/tiny:1 >/dev/null'
+in_host sysd docker push 127.0.0.1:5000/probe/tiny:1 >/dev/null
+
+echo "== sysd reboots: dockerd and the registry come back by themselves"
+docker restart -t 30 casa-mh-sysd >/dev/null
+for _ in $(seq 1 60); do
+    state="$(in_host sysd systemctl is-system-running 2>/dev/null || true)"
+    case "$state" in running|degraded) break ;; esac
+    sleep 1
+done
+[ "$state" = running ] || { echo "FAIL: sysd did not boot cleanly ($state):"; in_host sysd systemctl --failed --no-pager; exit 1; }
+check_services "after a reboot"
+in_host sysd curl -fsS http://127.0.0.1:5000/v2/probe/tiny/tags/list | grep -q '"1"' \
+    || { echo "FAIL: the registry on sysd lost its image over the reboot"; exit 1; }
+# The bridge may give the restarted host another address.
+ansible-playbook -i "$work/inventory.yml" systemd-host.yml -e "ansible_host=$(address sysd)" | tee "$work/sysd2.log"
+grep -Eq "^sysd +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0" "$work/sysd2.log" \
+    || { echo "FAIL: provisioning sysd again after the reboot changed something"; exit 1; }
 echo "multi-host release: all checks passed"
