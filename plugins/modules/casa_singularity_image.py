@@ -18,12 +18,23 @@ description:
     O(archive)) into the SIF file O(dest), and writes the side file C(<dest>.json) with the
     casa-distro v3 metadata (name, type, system, image_version, creation_time, size, md5,
     image_id, origin ids, build_number) plus sha256 and the source image ID and digest.
-  - The V(native) back end needs neither Apptainer nor Singularity. It streams the flattened image
-    filesystem through C(tar2sqfs) on all cores, adds the C(/.singularity.d) tree Apptainer's own
-    build writes (action and environment scripts, a runscript running ENTRYPOINT plus CMD, the
-    image ENV, labels.json, the definition file) and assembles the SIF with the reference
-    C(siftool). C(apptainer run), C(exec) and C(inspect) behave as with Apptainer's own build of
-    the same image.
+  - The V(native) back end needs neither Apptainer nor Singularity. It saves the image
+    (C(docker save)) and streams its filesystem, flattened from its layers (whiteouts and opaque
+    directories applied), through C(tar2sqfs) on all cores. The SIF holds the image's files, not
+    a container's (no emptied C(/etc/hostname), no C(/etc/mtab) or C(/.dockerenv)). It adds the
+    C(/.singularity.d) tree Apptainer's own build writes (action and environment scripts, a
+    runscript running ENTRYPOINT plus CMD, the image ENV, labels.json, the definition file) and
+    assembles the SIF with the reference C(siftool). C(apptainer run), C(exec) and C(inspect)
+    behave as with Apptainer's own build of the same image. This includes images without
+    C(/bin/sh) (FROM scratch). Apptainer runs the runscript, written in the form of its own
+    conversion, in its built-in shell.
+  - Like Apptainer's own SIFs, the SIF starts with C(#!/usr/bin/env run-singularity) and has mode
+    0755, so C(./image.sif) runs the container.
+  - V(native) conversions are reproducible. The same image, converted with the same options,
+    gives the same SIF byte for byte, whatever the host and the number of O(jobs). Every time
+    stamp is the image's creation time, or C(SOURCE_DATE_EPOCH) when that variable is set in
+    the module's environment. The SIF's ID and C(image_id) are derived from its content. The
+    time stamp is recorded in the SIF labels and as C(source_date_epoch) in the side file.
   - The SIF is written in a temporary directory beside O(dest) and renamed into place, so an
     interrupted conversion never leaves a partial SIF at O(dest); leftovers of a killed run are
     removed by the next one. A file at O(dest) that is not a valid SIF is replaced.
@@ -35,7 +46,19 @@ description:
     copy the SIF there (for example with M(ansible.builtin.copy)) and call the module again with
     O(src). It then allocates the next build number atomically (race-safe with O_EXCL
     reservations), renames the upload to C(<name>-<N>.sif), writes C(<name>-<N>.sif.json), and
-    updates C(index.json) and the C(<name>-latest.sif) symlinks.
+    updates C(index.json), the C(index.html) listing and the C(<name>-latest.sif) symlinks.
+  - The publication is crash-safe and race-safe. The build's JSON is written aside first. The
+    image and then its JSON are renamed into place under a lock, after a last check that no
+    concurrent publisher published the same checksum. A publication killed half-way is
+    completed by the next one.
+  - C(index.html) is a table listing in the Apache style that casa-distro's own clients parse
+    (the text of each C(<a>) in a C(<td>), the first entry being the parent directory). It lists
+    only complete builds, their JSON, the latest links, the v2 files and C(index.json). Web
+    servers serve it as the directory index.
+  - When O(metadata) has no C(image_id), one derived from C(sha256) is recorded. For a C(type=dev)
+    image without C(origin_run), it is filled with the C(image_id) of the published C(type=run)
+    build of the same C(image_version) that the dev image was built FROM. That build is found
+    through the C(source_layers) recorded in the side files by O(state=present).
 author:
   - casa.distro developers (@casa-distro)
 extends_documentation_fragment:
@@ -134,10 +157,21 @@ options:
     type: dict
   v2_files:
     description:
-      - Also write C(<dest>.md5) (hex digest, no newline) and C(<dest>.dockerid) for casa-distro v2
-        clients.
+      - With O(state=present), also write C(<dest>.md5) (hex digest, no newline) and
+        C(<dest>.dockerid) for casa-distro v2 clients.
+      - With O(state=published), also serve the v2 layout for casa-distro v2 clients.
+        C(<name>.simg) is a symlink to the latest build. C(<name>.simg.md5) holds its MD5 (hex, no
+        newline) and C(<name>.simg.dockerid) its source Docker image ID. They follow the latest
+        build at every later publication of the name, with or without this option.
     type: bool
     default: false
+  keep_builds:
+    description:
+      - With O(state=published), keep only the N newest builds of the name. Older builds (image and
+        JSON) are removed and the index updated. The build C(<name>-latest.sif) points at is never
+        removed, and build numbers are not reused.
+      - Unset keeps every build.
+    type: int
   publish_dir:
     description:
       - The download directory on the publish host (created when missing).
@@ -171,8 +205,8 @@ options:
     default: false
 notes:
   - O(state=present) runs on the host whose Docker daemon holds the image; it needs C(tar2sqfs)
-    (squashfs-tools-ng) and C(siftool) there for the native back end, and about twice the SIF
-    size of free space beside O(dest).
+    (squashfs-tools-ng) and C(siftool) there for the native back end, and free space beside
+    O(dest) for the saved image (its uncompressed size, removed once read) and the SIF.
   - O(state=published) runs on the publish host and only touches O(publish_dir); Ansible moves
     the file there (M(ansible.builtin.copy) or M(ansible.posix.synchronize)) only when
     RV(upload_needed) is true.
@@ -351,6 +385,12 @@ actions:
   type: list
   elements: str
   sample: ["Converted casa/run:5.3 (sha256:1717e3eb330) to /srv/sif/run.sif with the native back end in 14.2 s (no SIF at /srv/sif/run.sif)"]
+removed_builds:
+  description: Builds of the name removed by O(keep_builds) (would be removed, in check mode).
+  returned: state=published
+  type: list
+  elements: str
+  sample: [casa-run-5.3-1.sif]
 command:
   description: The command that failed.
   returned: when an external tool failed
@@ -390,6 +430,7 @@ def main():
         base_url=dict(type='str'),
         verify_src=dict(type='bool', default=True),
         verify_published=dict(type='bool', default=False),
+        keep_builds=dict(type='int'),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,

@@ -10,13 +10,14 @@ Private to the collection: no stability promise.
 Two back ends:
 
 ``native``
-    Streams the flattened filesystem of the image (``docker create`` + ``export`` through the
-    shared Docker client) into ``tar2sqfs`` on all cores, adding on the way the
-    ``/.singularity.d`` tree that Apptainer's own OCI build writes (action scripts, environment
-    scripts, the runscript made from ENTRYPOINT and CMD, labels.json, the definition file), then
-    assembles the SIF with the reference ``siftool``: definition file, the inspect metadata and
-    OCI config JSON objects, and the squashfs as primary system partition with its architecture.
-    Neither Apptainer nor Singularity is needed.
+    Saves the image (``docker save`` through the shared Docker client) and streams its
+    filesystem, flattened from its layers (image_layers.py), into ``tar2sqfs`` on all cores,
+    adding on the way the ``/.singularity.d`` tree that Apptainer's own OCI build writes (action
+    scripts, environment scripts, the runscript made from ENTRYPOINT and CMD, labels.json, the
+    definition file), then assembles the SIF with the reference ``siftool``: definition file, the
+    inspect metadata and OCI config JSON objects, and the squashfs as primary system partition
+    with its architecture. The SIF starts with Apptainer's launch line, and is reproducible: the
+    same image gives the same bytes (reproducible.py). Neither Apptainer nor Singularity is needed.
 
 ``apptainer`` / ``singularity``
     ``docker save`` into a temporary docker-archive and ``<tool> build`` from a definition file.
@@ -28,6 +29,7 @@ and in the side file ``<sif>.json``, and a second run with the same source image
 
 from __future__ import annotations
 
+import datetime
 import errno
 import json
 import os
@@ -35,18 +37,22 @@ import shutil
 import time
 import uuid
 
+from ansible_collections.casa.distro.plugins.module_utils._process import find_tool
 from ansible_collections.casa.distro.plugins.module_utils._sif.backends import (
     available_backend, build_with_tool, tool_recipe)
 from ansible_collections.casa.distro.plugins.module_utils._sif.deffile import default_deffile, dockerfile_deffile
 from ansible_collections.casa.distro.plugins.module_utils._sif.errors import SifError
+from ansible_collections.casa.distro.plugins.module_utils._sif.image_layers import PathIndex, flattened_filesystem
 from ansible_collections.casa.distro.plugins.module_utils._sif.labels import (
-    LABEL_COMPRESSION, LABEL_SIF_IMAGE_ID, LABEL_SOURCE_ID, inspect_metadata, labels_json, sif_labels)
+    LABEL_COMPRESSION, LABEL_SIF_IMAGE_ID, LABEL_SOURCE_DATE_EPOCH, LABEL_SOURCE_ID, inspect_metadata, labels_json,
+    sif_labels)
 from ansible_collections.casa.distro.plugins.module_utils._sif.layout import singularity_d_entries
+from ansible_collections.casa.distro.plugins.module_utils._sif.reproducible import content_id, source_date_epoch
 from ansible_collections.casa.distro.plugins.module_utils._sif.scripts import HEADER
 from ansible_collections.casa.distro.plugins.module_utils._sif.side_files import (
     read_side_file, side_file_path, v2_file_current, v2_files, write_side_file, write_v2_file)
 from ansible_collections.casa.distro.plugins.module_utils._sif.sif_format import (
-    SIF_INSPECT_METADATA, SIF_OCI_CONFIG, assemble_sif, sif_labels_of)
+    SIF_INSPECT_METADATA, SIF_OCI_CONFIG, assemble_sif, seal_sif, sif_labels_of)
 from ansible_collections.casa.distro.plugins.module_utils._sif.source import SourceFinder, WouldFetch
 from ansible_collections.casa.distro.plugins.module_utils._sif.squashfs import cpu_count, make_squashfs
 from ansible_collections.casa.distro.plugins.module_utils._sif.task import SifTask
@@ -167,18 +173,26 @@ class SingularityConverter(SifTask):
             if self.check_mode:
                 self.actions.append('Would rewrite the side file of %s (%s)' % (dest, stale))
             else:
-                side = write_side_file(dest, labels, self.params.get('metadata'), source.as_dict())
+                side = write_side_file(dest, labels, self.side_metadata(labels), source.as_dict())
                 self.actions.append('Rewrote the side file of %s (%s)' % (dest, stale))
         elif self.write_v2_files(dest, side, source):
             self.changed = True
         self.result.update(converted=False, metadata=side, sif_labels=labels)
         return side
 
+    def side_metadata(self, labels):
+        """The user's metadata, plus what makes the SIF reproducible (its time stamp)."""
+        metadata = dict(self.params.get('metadata') or {})
+        epoch = labels.get(LABEL_SOURCE_DATE_EPOCH)
+        if epoch is not None and str(epoch).isdigit():
+            metadata['source_date_epoch'] = int(epoch)
+        return metadata
+
     def _convert_and_describe(self, source, dest, backend, reason):
         started = time.time()
         labels = self.convert(source, dest, backend)
         self.changed = True
-        side = write_side_file(dest, labels, self.params.get('metadata'), source.as_dict())
+        side = write_side_file(dest, labels, self.side_metadata(labels), source.as_dict())
         self.write_v2_files(dest, side, source)
         self.result.update(converted=True, metadata=side, sif_labels=labels,
                            seconds=round(time.time() - started, 2))
@@ -204,7 +218,7 @@ class SingularityConverter(SifTask):
                 labels = self.convert_native(source, tmp_sif, work)
             else:
                 labels = self.convert_with_tool(source, tmp_sif, work, backend)
-            os.chmod(tmp_sif, 0o644)
+            os.chmod(tmp_sif, 0o755)  # runnable as ./image.sif, as Apptainer's own SIFs
             os.replace(tmp_sif, dest)
             return labels
         except OSError as exc:
@@ -214,21 +228,32 @@ class SingularityConverter(SifTask):
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def labels_for(self, source, deffile_from, backend, sif_image_id):
+    def labels_for(self, source, deffile_from, backend, sif_image_id, epoch=None):
+        now = None if epoch is None else datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
         return sif_labels(source.config.get('Labels'), source.arch, deffile_from, source.as_dict(),
-                          self.params['compression'], backend, sif_image_id)
+                          self.params['compression'], backend, sif_image_id, now=now)
 
     def convert_native(self, source, tmp_sif, work):
+        # Both tools are looked for before the image is saved: a missing one fails at once.
+        find_tool('tar2sqfs', 'package squashfs-tools-ng')
+        find_tool('siftool', 'package siftool')
+        epoch = source_date_epoch(source.info.get('Created'), os.environ)
         deffile = self.deffile(source)
-        labels = self.labels_for(source, source.reference, 'native', str(uuid.uuid4()))
+        labels = self.labels_for(source, source.reference, 'native', '', epoch)
+        labels[LABEL_SOURCE_DATE_EPOCH] = str(epoch)
+        # The ID is derived from what the SIF is made of: the same image gives the same SIF.
+        sif_id = content_id(labels, deffile, self.params['compression'])
+        labels[LABEL_SIF_IMAGE_ID] = sif_id
         entries = singularity_d_entries(source.config, labels_json(labels), deffile)
         env_scripts = dict(('/' + name, payload) for name, kind, dummy_mode, payload in entries
                            if name.startswith('.singularity.d/env/') and kind == 'file' and payload)
+        archive = self.save_image(source, work)
         squashfs = os.path.join(work, 'rootfs.sqfs')
-        mtime = int(time.time())
         jobs = self.params.get('jobs') or cpu_count()
-        with self.client.exported_filesystem(source.image_id, chunk_size=CHUNK) as chunks:
-            make_squashfs(chunks, squashfs, self.params['compression'], jobs, entries, mtime)
+        present = PathIndex()
+        make_squashfs(flattened_filesystem(archive, work, present), squashfs, self.params['compression'], jobs,
+                      entries, epoch, present=present)
+        os.unlink(archive)
         runscript = next(entry[3] for entry in entries if entry[0] == '.singularity.d/runscript')
         metadata = inspect_metadata(labels, deffile, runscript, env_scripts, HEADER)
         oci_config = dict((key, source.config.get(key)) for key in OCI_CONFIG_KEYS if source.config.get(key))
@@ -237,15 +262,22 @@ class SingularityConverter(SifTask):
         objects = [(SIF_INSPECT_METADATA, json.dumps(metadata, sort_keys=True).encode('utf-8')),
                    (SIF_OCI_CONFIG, json.dumps(oci_config, sort_keys=True).encode('utf-8'))]
         assemble_sif(tmp_sif, squashfs, source.arch, deffile, objects, work)
+        seal_sif(tmp_sif, sif_id, epoch)
         os.unlink(squashfs)
         return labels
 
-    def convert_with_tool(self, source, tmp_sif, work, backend):
-        """``apptainer|singularity build`` from a docker-archive of the image, with our labels."""
+    def save_image(self, source, work):
+        """``docker save`` of the source image into the work directory: its layers, not a
+        container's filesystem, are what the SIF holds."""
         archive = os.path.join(work, 'image.tar')
         with open(archive, 'wb') as handle:
             for chunk in self.client.saved_image(source.image_id, chunk_size=CHUNK):
                 handle.write(chunk)
+        return archive
+
+    def convert_with_tool(self, source, tmp_sif, work, backend):
+        """``apptainer|singularity build`` from a docker-archive of the image, with our labels."""
+        archive = self.save_image(source, work)
         labels = self.labels_for(source, archive, backend, str(uuid.uuid4()))
         ours = dict((k, v) for k, v in labels.items() if k.startswith('io.casa-distro.'))
         recipe = os.path.join(work, 'image.def')

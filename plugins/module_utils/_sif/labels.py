@@ -18,6 +18,8 @@ LABEL_SOURCE_DIGEST = 'io.casa-distro.source-digest'
 LABEL_COMPRESSION = 'io.casa-distro.sif.compression'
 LABEL_BACKEND = 'io.casa-distro.sif.backend'
 LABEL_SIF_IMAGE_ID = 'io.casa-distro.image-id'
+# The time stamp of every file the native conversion writes (see reproducible.py).
+LABEL_SOURCE_DATE_EPOCH = 'io.casa-distro.sif.source-date-epoch'
 
 
 def build_date(now=None):

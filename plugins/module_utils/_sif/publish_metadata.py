@@ -14,17 +14,32 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.casa.distro.plugins.module_utils._files import FileFormatError, file_digests, read_json
+from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
+from ansible_collections.casa.distro.plugins.module_utils._files import file_digests, parse_json, read_bytes
+from ansible_collections.casa.distro.plugins.module_utils._schema import Anything, Int, ListOf, Record, Str, key_path, show
 from ansible_collections.casa.distro.plugins.module_utils._sif.errors import PublishError, SifError
+from ansible_collections.casa.distro.plugins.module_utils._sif.side_files import side_file_path, parse_side_file_value
 from ansible_collections.casa.distro.plugins.module_utils._sif.sif_format import read_sif
 
-_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._+-]*$')
-# An image version is a name component too (casa-run-5.3): the same characters.
-_VERSION_RE = _NAME_RE
-_SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
-_MD5_RE = re.compile(r'^[0-9a-f]{32}$')
-# Fields copied into the index, which clients read as strings.
-_TEXT_FIELDS = ('type', 'system', 'image_id', 'creation_time', 'publication_time')
+NAME_PATTERN = r'[A-Za-z0-9][A-Za-z0-9._+-]*'
+_NAME_RE = re.compile('^%s$' % NAME_PATTERN)
+_NAME_CHARS = 'letters, digits, ".", "_", "+" and "-", starting with a letter or digit'
+_TEXT = Str()
+
+# The fields the publication uses (names and checksums make paths; the others go to the index,
+# which clients read as strings). Other keys (origin, origin_dev...) pass through unchecked.
+METADATA_SCHEMA = Record({
+    'sha256': Str(pattern='[0-9a-f]{64}', what='64 lowercase hexadecimal digits'),
+    'md5': Str(pattern='[0-9a-f]{32}', what='32 lowercase hexadecimal digits'),
+    # An image version is a name component too (casa-run-5.3): the same characters.
+    'image_version': Str(pattern=NAME_PATTERN, what=_NAME_CHARS),
+    'size': Int(minimum=0), 'build_number': Int(minimum=0),
+    'type': _TEXT, 'system': _TEXT, 'image_id': _TEXT, 'origin_run': _TEXT, 'creation_time': _TEXT,
+    'publication_time': _TEXT, 'source_image_id': _TEXT,
+    'compatibility': ListOf(Anything()), 'source_layers': ListOf(Str()),
+}, extra='allow', what='a metadata mapping')
+_EXPECTED = {'size': 'a non-negative integer', 'build_number': 'a non-negative integer',
+             'compatibility': 'a list', 'source_layers': 'a list of strings'}
 
 
 def validate_name(name):
@@ -34,54 +49,39 @@ def validate_name(name):
     return name
 
 
-def _check_pattern(metadata, key, pattern, expected):
-    value = metadata.get(key)
-    if value is None:
-        return
-    if not isinstance(value, str) or not pattern.match(value):
-        raise PublishError('Invalid %s %r in metadata: %s expected' % (key, value, expected), field=key)
-
-
-def _check_integer(metadata, key):
-    value = metadata.get(key)
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PublishError('Invalid %s %r in metadata: a non-negative integer expected' % (key, value), field=key)
-
-
-def validate_metadata(metadata):
-    """Check every field the publication uses; returns ``metadata`` (name already validated)."""
+def validate_metadata(metadata, where=None):
+    """Check every field the publication uses against METADATA_SCHEMA (null means absent);
+    returns ``metadata`` unchanged. ``where`` names the side file it was read from."""
     if not metadata.get('sha256'):
         raise PublishError('metadata has no sha256 and no src is given: pass the side file '
                            '(<image>.sif.json) of the SIF as metadata')
-    _check_pattern(metadata, 'sha256', _SHA256_RE, '64 lowercase hexadecimal digits')
-    _check_pattern(metadata, 'md5', _MD5_RE, '32 lowercase hexadecimal digits')
-    _check_pattern(metadata, 'image_version', _VERSION_RE,
-                   'letters, digits, ".", "_", "+" and "-", starting with a letter or digit')
-    _check_integer(metadata, 'size')
-    _check_integer(metadata, 'build_number')
-    for key in _TEXT_FIELDS:
-        if metadata.get(key) is not None and not isinstance(metadata[key], str):
-            raise PublishError('Invalid %s %r in metadata: a string expected' % (key, metadata[key]), field=key)
-    if metadata.get('compatibility') is not None and not isinstance(metadata['compatibility'], list):
-        raise PublishError('Invalid compatibility %r in metadata: a list expected' % (metadata['compatibility'],),
-                           field='compatibility')
+
+    def refuse(path, problem):
+        key = path[0] if path else None
+        node = METADATA_SCHEMA.fields.get(key)
+        expected = _EXPECTED.get(key) or (node.node.describe() if node else problem)
+        deeper = ' (%s: %s)' % (key_path(path), problem) if len(path) > 1 else ''
+        raise PublishError('Invalid %s %s in metadata%s: %s expected%s'
+                           % (key, show(metadata.get(key)), ' (%s)' % where if where else '', expected, deeper),
+                           field=key)
+
+    present = dict((key, value) for key, value in metadata.items() if value is not None)
+    METADATA_SCHEMA.check_at(present, [], refuse)
     return metadata
 
 
 def side_file_metadata(src):
     """The side file ``<src>.json`` of the uploaded SIF, used when no metadata is given."""
-    path = src + '.json'
+    path = side_file_path(src)
     try:
-        data = read_json(path, 'side file')
-    except FileFormatError as exc:
+        data = parse_json(read_bytes(path, 'side file'), path)
+        if not isinstance(data, dict):
+            raise PublishError('metadata is not given and %s (the side file) is missing or unreadable: '
+                               'not a JSON object' % path)
+        return parse_side_file_value(data, path)
+    except InputError as exc:
         raise PublishError('metadata is not given and %s (the side file) is missing or unreadable: %s'
-                           % (path, exc.msg))
-    if not isinstance(data, dict):
-        raise PublishError('metadata is not given and %s (the side file) is missing or unreadable: '
-                           'not a JSON object' % path)
-    return data
+                           % (path, exc.msg), file=path)
 
 
 def check_sif(src):
@@ -101,16 +101,21 @@ def publication_metadata(params):
     if metadata is not None and not isinstance(metadata, dict):
         raise PublishError('metadata must be a dictionary (the side file of the SIF)')
     metadata = dict(metadata or {})
+    where = None
     if not metadata and src:
         metadata = side_file_metadata(src)
+        where = side_file_path(src)
     name = params.get('name') or metadata.get('name')
     if not name:
         raise PublishError('The image name is unknown: set name, or metadata.name (the side file\'s "name")')
     metadata['name'] = validate_name(name)
     if not metadata.get('sha256') and src:
+        if os.path.isdir(src):
+            raise PublishError('src %s is a directory, expected a SIF file' % src, src=src)
         if not os.path.isfile(src):
-            raise PublishError('src %s does not exist on the publish host' % src)
+            raise PublishError('src %s does not exist on the publish host%s'
+                               % (src, ' (dangling symlink)' if os.path.islink(src) else ''))
         check_sif(src)
         metadata.update(file_digests(src, ('md5', 'sha256')))
         metadata['size'] = os.path.getsize(src)
-    return validate_metadata(metadata)
+    return validate_metadata(metadata, where)

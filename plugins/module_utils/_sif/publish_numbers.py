@@ -64,8 +64,11 @@ def reserve_build_number(publish_dir, name, attempts=1000):
         except FileExistsError:
             number += 1
             continue
-        with os.fdopen(fd, 'w') as handle:
-            handle.write('%d\n' % os.getpid())
+        try:
+            with os.fdopen(fd, 'w') as handle:
+                handle.write('%d\n' % os.getpid())
+        except OSError:
+            pass  # the file's existence is the reservation; its content (the PID) is informative
         return number
     raise PublishError('Could not reserve a build number for %s in %s after %d attempts'
                        % (name, publish_dir, attempts))

@@ -190,14 +190,20 @@ def oci_runscript(entrypoint, cmd):
     ``apptainer run IMAGE`` runs ENTRYPOINT followed by CMD; arguments given to ``run`` replace
     CMD. By default the words go through the shell once (``eval``), as Apptainer does; with
     APPTAINER_NO_EVAL/SINGULARITY_NO_EVAL set they are passed on untouched, as Docker does.
+
+    The evaluation ends with the very line Apptainer's own conversion writes
+    (``eval "set ${SINGULARITY_OCI_RUN}"``, no ``--``): Apptainer recognises a Docker-derived
+    runscript by it and runs the script in its built-in shell, so that images without
+    ``/bin/sh`` (FROM scratch) run, and errors (missing command, unbalanced quotes) read and
+    exit as they do with Apptainer's own SIFs. Any other form is run with the image's /bin/sh.
     """
     entrypoint = list(entrypoint or [])
     cmd = list(cmd or [])
     lines = [
         '#!/bin/sh',
-        '# Runs the ENTRYPOINT and CMD of the Docker image this SIF was converted from.',
         'OCI_ENTRYPOINT=%s' % single_quoted(quoted_words(entrypoint)),
         'OCI_CMD=%s' % single_quoted(quoted_words(cmd)),
+        '# Runs the ENTRYPOINT and CMD of the Docker image this SIF was converted from.',
         '',
         'if [ -n "${APPTAINER_NO_EVAL:-${SINGULARITY_NO_EVAL:-}}" ]; then',
         '    # Docker semantics: no shell evaluation; arguments replace CMD.',
@@ -217,15 +223,16 @@ def oci_runscript(entrypoint, cmd):
         '    CMDLINE_ARGS="${CMDLINE_ARGS} \\"$arg\\""',
         'done',
         'if [ $# -gt 0 ]; then',
-        '    OCI_RUN="${OCI_ENTRYPOINT} ${CMDLINE_ARGS}"',
+        '    SINGULARITY_OCI_RUN="${OCI_ENTRYPOINT} ${CMDLINE_ARGS}"',
         'else',
-        '    OCI_RUN="${OCI_ENTRYPOINT} ${OCI_CMD}"',
+        '    SINGULARITY_OCI_RUN="${OCI_ENTRYPOINT} ${OCI_CMD}"',
         'fi',
-        'eval "set -- ${OCI_RUN}"',
-        'if [ $# -eq 0 ]; then',
+        # Checked before the evaluation: a bare ``set`` would list the shell's variables.
+        'if [ $# -eq 0 ] && [ -z "${OCI_ENTRYPOINT}${OCI_CMD}" ]; then',
         '    echo "This image has neither ENTRYPOINT nor CMD: give a command to run" 1>&2',
         '    exit 1',
         'fi',
+        'eval "set ${SINGULARITY_OCI_RUN}"',
         'exec "$@"',
     ]
     return '\n'.join(lines) + '\n'

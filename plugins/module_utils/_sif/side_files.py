@@ -10,29 +10,72 @@ from __future__ import annotations
 import datetime
 import os
 
+from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
 from ansible_collections.casa.distro.plugins.module_utils._files import (
-    PUBLIC_MODE, FileFormatError, atomic_write, file_digests, read_json, write_json)
+    PUBLIC_MODE, atomic_write, file_digests, parse_json, read_bytes, write_json)
+from ansible_collections.casa.distro.plugins.module_utils._schema import (
+    Anything, Int, ListOf, Null, OneOf, Record, Str, check)
 from ansible_collections.casa.distro.plugins.module_utils._sif.labels import (
     LABEL_BACKEND, LABEL_COMPRESSION, LABEL_SIF_IMAGE_ID)
+
+
+def optional(node):
+    return OneOf(node, Null())
+
+
+TEXT = optional(Str())
+COUNT = optional(Int(minimum=0))
+# Every layer of the source image (its RootFS diff IDs, oldest first): a dev image built FROM a
+# run image starts with the run image's layers, which is how publication finds origin_run.
+LAYERS = optional(ListOf(Str()))
+
+# What this collection writes in ``<sif>.json`` (side_file_data); other keys (origin,
+# origin_dev...) come from the user's metadata and are passed through unchecked.
+SIDE_FILE_SCHEMA = Record({
+    'name': TEXT, 'type': TEXT, 'system': TEXT, 'image_version': TEXT, 'container_type': TEXT,
+    'compatibility': optional(ListOf(Anything())), 'build_number': COUNT, 'creation_time': TEXT,
+    'size': COUNT, 'md5': TEXT, 'sha256': TEXT, 'image_id': TEXT, 'origin_run': TEXT,
+    'source_image_id': TEXT, 'source_reference': TEXT, 'source_digest': TEXT, 'source_layers': LAYERS,
+    'compression': TEXT, 'backend': TEXT, 'arch': TEXT,
+}, extra='allow', what='a side file object')
 
 
 def side_file_path(sif_path):
     return sif_path + '.json'
 
 
-def json_object_or_none(path):
-    """The JSON object stored in ``path``, or None when the file is absent, unreadable, not JSON
-    or not an object: such a file is rewritten (side file) or rebuilt (index), not reported."""
+def parse_json_object(data, where, schema):
+    """The JSON object ``data`` (bytes) checked against ``schema``, unchanged; FileFormatError or
+    SchemaError naming ``where`` otherwise."""
+    value = parse_json(data, where)
+    check(schema, value, where)
+    return value
+
+
+def json_object_or_none(path, schema):
+    """The JSON object stored in ``path`` when it matches ``schema``, or None when the file is
+    absent, unreadable, not JSON or of another shape: such a file is rewritten (side file) or
+    rebuilt (index), not reported."""
     try:
-        data = read_json(path)
-    except FileFormatError:
+        return parse_json_object(read_bytes(path, 'JSON file'), path, schema)
+    except InputError:  # FileFormatError or SchemaError
         return None
-    return data if isinstance(data, dict) else None
+
+
+def parse_side_file_value(value, where):
+    """A side file's parsed JSON ``value`` checked against SIDE_FILE_SCHEMA, unchanged."""
+    check(SIDE_FILE_SCHEMA, value, where)
+    return value
+
+
+def parse_side_file(data, where):
+    """The side file ``data`` (bytes) as a dict; FileFormatError or SchemaError naming ``where``."""
+    return parse_json_object(data, where, SIDE_FILE_SCHEMA)
 
 
 def read_side_file(sif_path):
-    """The side file of a SIF as a dict, or None when absent or unreadable."""
-    return json_object_or_none(side_file_path(sif_path))
+    """The side file of a SIF as a dict, or None when absent, unreadable or malformed."""
+    return json_object_or_none(side_file_path(sif_path), SIDE_FILE_SCHEMA)
 
 
 def side_file_data(sif_path, labels, size, digests, metadata, source, now=None):
@@ -62,6 +105,7 @@ def side_file_data(sif_path, labels, size, digests, metadata, source, now=None):
         'source_image_id': source.get('image_id'),
         'source_reference': source.get('reference'),
         'source_digest': source.get('digest'),
+        'source_layers': source.get('layers'),
         'compression': labels.get(LABEL_COMPRESSION),
         'backend': labels.get(LABEL_BACKEND),
         'arch': labels.get('org.label-schema.build-arch'),

@@ -70,6 +70,35 @@ def assemble_sif(output, squashfs, arch, deffile, objects, work_dir):
          output, squashfs], 'siftool add (system partition)', output_path=output)
 
 
+# Apptainer's SIFs start with this line and are executable: ``./image.sif`` runs the container.
+LAUNCH_SCRIPT = b'#!/usr/bin/env run-singularity\n'
+# Byte offsets of the fields seal_sif sets (the packed layouts below).
+_HEADER_ID, _HEADER_TIMES = 48, 64
+_DESCRIPTOR_TIMES = 41
+
+
+def seal_sif(path, sif_id, epoch):
+    """Make the SIF written by siftool reproducible and launchable: Apptainer's launch line, the
+    global ID ``sif_id`` (a UUID string) and the time stamp ``epoch`` on the header and on every
+    descriptor, where siftool puts a random ID and the current time."""
+    try:
+        with open(path, 'r+b') as handle:
+            header = _SIF_HEADER.unpack(handle.read(_SIF_HEADER.size))
+            times = struct.pack('<qq', epoch, epoch)
+            handle.seek(0)
+            handle.write(LAUNCH_SCRIPT.ljust(32, b'\0'))
+            handle.seek(_HEADER_ID)
+            handle.write(uuid.UUID(sif_id).bytes)
+            handle.seek(_HEADER_TIMES)
+            handle.write(times)
+            dtotal, descroff = header[8], header[9]
+            for index in range(dtotal):
+                handle.seek(descroff + index * _SIF_DESCRIPTOR.size + _DESCRIPTOR_TIMES)
+                handle.write(times)
+    except (OSError, struct.error) as exc:
+        raise SifError('Cannot finish the SIF %s: %s' % (path, exc))
+
+
 # ====================================================================== reading
 def _read_header_and_table(path, size):
     """The unpacked global header and the raw descriptor table of the SIF ``path``."""

@@ -30,12 +30,13 @@ def tar2sqfs_command(tool, output, compression, jobs, block_size=None):
     return argv
 
 
-def make_squashfs(chunks, output, compression, jobs, extra_entries, mtime, drop=is_replaced):
+def make_squashfs(chunks, output, compression, jobs, extra_entries, mtime, drop=is_replaced, present=None):
     """Stream a tar of the image filesystem through tar2sqfs into ``output``.
 
     ``extra_entries`` (see singularity_d_entries) are appended after the filtered stream.
-    Returns the NameIndex of the image's members. A failure of tar2sqfs (a full disk
-    included) raises _process.ProcessError.
+    When the caller already knows the paths of the stream (``present``, filled by the time the
+    chunks are consumed), the stream is passed on unfiltered. Returns the NameIndex of the
+    image's members. A failure of tar2sqfs (a full disk included) raises _process.ProcessError.
     """
     tool = find_tool('tar2sqfs', 'package squashfs-tools-ng')
     argv = tar2sqfs_command(tool, output, compression, jobs)
@@ -43,7 +44,12 @@ def make_squashfs(chunks, output, compression, jobs, extra_entries, mtime, drop=
         broken = None
         seen = None
         try:
-            seen = filter_tar_stream(chunks, proc.stdin.write, drop)
+            if present is None:
+                seen = filter_tar_stream(chunks, proc.stdin.write, drop)
+            else:
+                for chunk in chunks:
+                    proc.stdin.write(chunk)
+                seen = present
             proc.stdin.write(tail_tar(extra_entries, seen, mtime))
         except BrokenPipeError as exc:  # tar2sqfs died: its own error says why
             broken = exc

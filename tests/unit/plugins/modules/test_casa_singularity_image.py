@@ -110,6 +110,35 @@ def test_publish_refuses_a_sha256_leading_out_of_publish_dir(tmp_path, capsys):
     assert all_files(tmp_path) == before
 
 
+def test_publish_with_retention_and_the_v2_layout(tmp_path, capsys):
+    publish_dir = tmp_path / 'www'
+    for number in range(1, 4):
+        data = sif_payload(b'build %d' % number)
+        src = tmp_path / ('upload-%d.sif' % number)
+        src.write_bytes(data)
+        failed, done = run_module(capsys, {'state': 'published', 'publish_dir': str(publish_dir), 'src': str(src),
+                                           'metadata': side_of(data), 'keep_builds': 2, 'v2_files': True})
+        assert not failed and done['published'] and done['build_number'] == number
+    assert done['removed_builds'] == ['casa-run-5.3-1.sif']
+    assert [build['file'] for build in done['builds']] == ['casa-run-5.3-2.sif', 'casa-run-5.3-3.sif']
+    assert (publish_dir / 'casa-run-5.3.simg.md5').read_text() == side_of(data)['md5']
+    assert os.readlink(str(publish_dir / 'casa-run-5.3.simg')) == 'casa-run-5.3-3.sif'
+    assert '<td><a href="casa-run-5.3-3.sif">casa-run-5.3-3.sif</a></td>' in (publish_dir / 'index.html').read_text()
+    failed, result = run_module(capsys, {'state': 'published', 'publish_dir': str(publish_dir),
+                                         'metadata': side_of(data), 'keep_builds': 0})
+    assert failed and result['msg'].startswith('keep_builds must be at least 1') and result['field'] == 'keep_builds'
+
+
+def test_publish_reports_a_side_file_of_the_wrong_shape(tmp_path, capsys):
+    src = tmp_path / 'img.sif'
+    src.write_bytes(sif_payload(b'x'))
+    (tmp_path / 'img.sif.json').write_text(json.dumps({'name': 'img', 'size': 'big'}))
+    failed, result = run_module(capsys, {'state': 'published', 'publish_dir': str(tmp_path / 'www'), 'src': str(src)})
+    assert failed and 'img.sif.json (the side file) is missing or unreadable' in result['msg']
+    assert 'size: expected an integer of at least 0 or null, got a string' in result['msg']
+    assert result['file'] == str(src) + '.json' and not (tmp_path / 'www').exists()
+
+
 def test_publish_refuses_a_src_that_is_not_a_sif(tmp_path, capsys):
     src = tmp_path / 'garbage.sif'
     src.write_bytes(b'garbage')

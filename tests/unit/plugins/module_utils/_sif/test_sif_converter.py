@@ -7,9 +7,12 @@ end end to end with a stand-in apptainer. No Docker daemon, no Apptainer."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
 import struct
+import tarfile
 
 import pytest
 
@@ -98,3 +101,78 @@ def test_apptainer_backend_end_to_end(tmp_path, monkeypatch, fake_apptainer, fak
     v2 = converter.SingularityConverter(dict(params, v2_files=True), client).run()
     assert v2['changed'] and not v2['converted'] and (dest.parent / 'x.sif.dockerid').read_text() == info['Id']
     assert not converter.SingularityConverter(dict(params, v2_files=True), client).run()['changed']
+
+
+class ArchiveClient:
+    """A Docker client whose one image is saved as a small docker-archive."""
+
+    docker_host = 'unix:///fake.sock'
+
+    def __init__(self, info, archive):
+        self.info = info
+        self.archive = archive
+
+    def inspect_image(self, reference):
+        return self.info if reference == 'casa/x:1' else None
+
+    def image_id(self, reference):
+        return self.info['Id']
+
+    def saved_image(self, reference, chunk_size=1 << 20):
+        assert reference == self.info['Id']
+        return [self.archive[:100], self.archive[100:]]
+
+
+def small_archive():
+    def tar_of(members):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as tar:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.mtime = 1000
+                if data is None:
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+                else:
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+        return buf.getvalue()
+    layers = [tar_of([('etc', None), ('etc/hostname', b'image\n'), ('busybox', b'\x7fELF')]),
+              tar_of([('etc', None), ('etc/.wh.gone', b'')])]
+    manifest = [{'Config': 'c.json', 'RepoTags': None, 'Layers': ['0/layer.tar', '1/layer.tar']}]
+    return tar_of([('0/layer.tar', layers[0]), ('1/layer.tar', layers[1]), ('c.json', b'{}'),
+                   ('manifest.json', json.dumps(manifest).encode())])
+
+
+@pytest.mark.skipif(not (shutil.which('tar2sqfs') and shutil.which('siftool')), reason='needs tar2sqfs and siftool')
+def test_native_conversion_is_reproducible(tmp_path, monkeypatch, converter_params):
+    monkeypatch.delenv('SOURCE_DATE_EPOCH', raising=False)
+    info = {'Id': 'sha256:' + '5' * 64, 'Architecture': 'amd64', 'Created': '2024-05-01T12:00:00.5Z',
+            'Config': {'Entrypoint': ['/busybox', 'echo'], 'Cmd': ['hi'], 'Env': ['PATH=/bin']}}
+    client = ArchiveClient(info, small_archive())
+    results = []
+    for name in ('a.sif', 'b.sif'):
+        result = converter.SingularityConverter(converter_params(tmp_path / name, jobs=1 if name == 'a.sif' else 2),
+                                                client).run()
+        assert result['converted']
+        results.append(result)
+    first, second = (tmp_path / 'a.sif').read_bytes(), (tmp_path / 'b.sif').read_bytes()
+    assert first == second  # byte for byte, whatever the number of jobs
+    assert first.startswith(b'#!/usr/bin/env run-singularity\n')
+    assert (tmp_path / 'a.sif').stat().st_mode & 0o777 == 0o755
+    side = results[0]['metadata']
+    assert side['source_date_epoch'] == 1714564800 and side['image_id'] == results[1]['metadata']['image_id']
+    assert sif_format.read_sif(str(tmp_path / 'a.sif'))['id'] == side['image_id']
+    labels = sif_format.sif_labels_of(str(tmp_path / 'a.sif'))
+    assert labels['org.label-schema.build-date'] == 'Wednesday_01_May_2024_12:00:00_UTC'
+    assert labels[sif_labels.LABEL_SOURCE_DATE_EPOCH] == '1714564800'
+    # The side file is rewritten with the same field when it goes missing.
+    (tmp_path / 'a.sif.json').unlink()
+    again = converter.SingularityConverter(converter_params(tmp_path / 'a.sif'), client).run()
+    assert again['changed'] and not again['converted'] and again['metadata']['source_date_epoch'] == 1714564800
+    # SOURCE_DATE_EPOCH sets the time stamp instead of the image's creation time.
+    monkeypatch.setenv('SOURCE_DATE_EPOCH', '86400')
+    result = converter.SingularityConverter(converter_params(tmp_path / 'c.sif'), client).run()
+    assert result['metadata']['source_date_epoch'] == 86400
+    assert result['metadata']['image_id'] != side['image_id']
+    assert (tmp_path / 'c.sif').read_bytes() != first

@@ -259,3 +259,91 @@ def test_a_failed_json_write_leaves_no_published_image(tmp_path, monkeypatch):
     assert os.path.isfile(uploaded)  # taken back to where it was
     assert not [name for name in os.listdir(str(publish_dir)) if name.startswith('img-')]
     assert runner.partial_results()['changed'] is False
+
+
+# ---------------------------------------------------------------- faults, races, retention, lineage
+def _killed_between_the_renames(args):
+    """A publication killed (os._exit, no clean-up) after the image is in place, before its JSON."""
+    tmp_path, publish_dir = args
+    src, side = sif_with_side(tmp_path, 'img', b'killed' * 100)
+    query = publish(publish_dir, side)
+    uploaded = upload(src, query)
+    real_rename = os.rename
+
+    def rename(source, target):
+        if target.endswith('.sif.json'):
+            os._exit(137)
+        real_rename(source, target)
+    os.rename = rename
+    publish(publish_dir, side, src=uploaded)
+
+
+def test_a_publication_killed_half_way_is_completed_by_the_next_run(tmp_path):
+    publish_dir = tmp_path / 'www'
+    process = multiprocessing.get_context('fork').Process(target=_killed_between_the_renames,
+                                                          args=((str(tmp_path), str(publish_dir)),))
+    process.start()
+    process.join()
+    assert process.exitcode == 137
+    assert (publish_dir / 'img-1.sif').exists() and not (publish_dir / 'img-1.sif.json').exists()
+    assert publish_index.published_builds(str(publish_dir)) == []  # invisible to clients
+    dummy_src, side = sif_with_side(tmp_path, 'img', b'killed' * 100)
+    again = publish(publish_dir, side)
+    assert again['up_to_date'] and again['build_number'] == 1 and again['changed']
+    assert 'Completed the interrupted publication of img-1.sif' in again['actions']
+    assert 'img-1.sif' in (publish_dir / 'index.html').read_text()
+    assert not [name for name in all_files(publish_dir) if name.endswith('.tmp') or name.endswith('.pending')]
+
+
+def _publish_same_content(args):
+    directory, publish_dir, index = args
+    src, side = sif_with_side(directory, 'same-%d' % index, b'same content' * 1000)
+    side['name'] = 'img'
+    return publish(publish_dir, side, src=src)['published']
+
+
+def test_concurrent_publications_of_the_same_file_publish_it_once(tmp_path):
+    publish_dir = tmp_path / 'pub'
+    publish_dir.mkdir()
+    with multiprocessing.get_context('fork').Pool(4) as pool:
+        published = pool.map(_publish_same_content, [(str(tmp_path), str(publish_dir), i) for i in range(6)])
+    assert published.count(True) == 1
+    assert [b['build_number'] for b in publish_index.published_builds(str(publish_dir))] == [1]
+
+
+def test_keep_builds_removes_old_builds_never_the_latest(tmp_path):
+    publish_dir = tmp_path / 'www'
+    for number in range(1, 5):
+        src, side = sif_with_side(tmp_path, 'img', b'build %d' % number * 50)
+        publish(publish_dir, side, src=src)
+    check = publish(publish_dir, side, keep_builds=2, check_mode=True)
+    assert check['removed_builds'] == ['img-2.sif', 'img-1.sif'] and check['changed']
+    assert (publish_dir / 'img-1.sif').exists()
+    done = publish(publish_dir, side, keep_builds=2)
+    assert done['removed_builds'] == ['img-2.sif', 'img-1.sif'] and done['builds'][0]['file'] == 'img-3.sif'
+    assert not (publish_dir / 'img-1.sif').exists() and not (publish_dir / 'img-2.sif.json').exists()
+    index = json.loads((publish_dir / 'index.json').read_text())
+    assert [b['build_number'] for b in index['images']['img']['builds']] == [3, 4]
+    assert 'img-1.sif' not in (publish_dir / 'index.html').read_text()
+    src, side = sif_with_side(tmp_path, 'img', b'build 5' * 50)
+    assert publish(publish_dir, side, src=src, keep_builds=1)['build_number'] == 5  # numbers not reused
+    assert sorted(name for name in os.listdir(str(publish_dir)) if name.startswith('img-')) == [
+        'img-5.sif', 'img-5.sif.json', 'img-latest.sif', 'img-latest.sif.json']
+    with pytest.raises(PublishError, match='keep_builds must be at least 1'):
+        publish(publish_dir, side, keep_builds=0)
+
+
+def test_v2_layout_and_lineage(tmp_path):
+    publish_dir = tmp_path / 'www'
+    run_src, run_side = sif_with_side(tmp_path, 'casa-run-5.3', b'run' * 50)
+    run_side.update(image_version='5.3', source_layers=['sha256:l1'], source_image_id='sha256:run')
+    publish(publish_dir, run_side, src=run_src, v2_files=True)
+    assert (publish_dir / 'casa-run-5.3.simg.md5').read_text() == run_side['md5']
+    assert (publish_dir / 'casa-run-5.3.simg.dockerid').read_text() == 'sha256:run'
+    assert os.readlink(str(publish_dir / 'casa-run-5.3.simg')) == 'casa-run-5.3-1.sif'
+    dev_src, dev_side = sif_with_side(tmp_path, 'casa-dev-5.3', b'dev' * 50)
+    dev_side.update(type='dev', image_version='5.3', source_layers=['sha256:l1', 'sha256:d1'], image_id=None)
+    done = publish(publish_dir, dev_side, src=dev_src)
+    assert done['metadata']['origin_run'] == run_side['image_id'] and done['metadata']['image_id']
+    assert json.loads((publish_dir / 'casa-dev-5.3-1.sif.json').read_text())['origin_run'] == run_side['image_id']
+    assert not (publish_dir / 'casa-dev-5.3.simg').exists()

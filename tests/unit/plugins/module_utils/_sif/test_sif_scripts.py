@@ -94,3 +94,19 @@ def test_runtimevars_apply_user_path(tmp_path):
     rc, out, dummy_err = run_sh(text, env={'PATH': '/usr/bin:/bin', 'SING_USER_DEFINED_PREPEND_PATH': '/pre'},
                                 tmp_path=tmp_path)
     assert (rc, out.strip()) == (0, '/pre:/usr/bin:/bin|gone')
+
+
+def test_runscript_has_the_form_apptainer_runs_in_its_own_shell():
+    # Apptainer runs a Docker-derived runscript in its built-in shell (no /bin/sh needed in the
+    # image) only when it ends its evaluation with this line, as its own conversion writes it.
+    script = scripts.oci_runscript(['/busybox', 'echo'], ['hello'])
+    lines = script.splitlines()
+    assert lines[:3] == ['#!/bin/sh', 'OCI_ENTRYPOINT=\'"/busybox" "echo"\'', 'OCI_CMD=\'"hello"\'']
+    assert lines[-2:] == ['eval "set ${SINGULARITY_OCI_RUN}"', 'exec "$@"']
+
+
+def test_runscript_without_entrypoint_nor_cmd_lists_no_variables(tmp_path):
+    rc, out, err = run_sh(scripts.oci_runscript([], []), tmp_path=tmp_path)
+    assert (rc, out) == (1, '') and 'neither ENTRYPOINT nor CMD' in err
+    rc, out, dummy_err = run_sh(scripts.oci_runscript([], []), 'echo', 'given', tmp_path=tmp_path)
+    assert (rc, out) == (0, 'given\n')

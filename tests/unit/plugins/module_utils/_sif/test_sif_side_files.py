@@ -10,7 +10,12 @@ import hashlib
 import json
 import os
 
+import pytest
+from hypothesis import given, strategies as st
+
+from ansible_collections.casa.distro.plugins.module_utils._schema import SchemaError
 from ansible_collections.casa.distro.plugins.module_utils._sif import labels, side_files
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 
 def test_side_file_data_has_casa_distro_v3_fields():
@@ -63,3 +68,55 @@ def test_write_side_file_and_v2_files(tmp_path):
         side_files.write_v2_file(path, text)
         assert side_files.v2_file_current(path, text)
     assert (tmp_path / 'casa-run.sif.md5').read_text() == data['md5']  # no newline
+
+
+def test_a_side_file_of_another_shape_is_ignored_and_the_layers_recorded(tmp_path):
+    (tmp_path / 'e.sif.json').write_text(json.dumps({'size': 'big', 'sha256': 's'}))
+    assert side_files.read_side_file(str(tmp_path / 'e.sif')) is None  # rewritten by the converter
+    (tmp_path / 'f.sif').mkdir()
+    (tmp_path / 'f.sif.json').mkdir()
+    assert side_files.read_side_file(str(tmp_path / 'f.sif')) is None
+    os.symlink('nowhere', str(tmp_path / 'g.sif.json'))
+    assert side_files.read_side_file(str(tmp_path / 'g.sif')) is None
+    data = side_files.side_file_data('/x/a.sif', {}, 1, {'md5': 'm', 'sha256': 's'}, {},
+                                     {'image_id': 'sha256:1', 'layers': ['sha256:l1', 'sha256:l2']})
+    assert data['source_layers'] == ['sha256:l1', 'sha256:l2']
+    assert side_files.parse_side_file(json.dumps(data).encode(), 'a.sif.json') == data
+
+
+@pytest.mark.parametrize('document, message', [
+    ({'size': '12'}, 'a.sif.json: size: expected an integer of at least 0 or null, got a string'),
+    ({'source_layers': [1]}, r'a.sif.json: source_layers: expected a list of strings or null'),
+    ({'name': ['x']}, 'a.sif.json: name: expected a string or null, got a list'),
+])
+def test_side_file_errors_name_the_file_and_the_key(document, message):
+    with pytest.raises(SchemaError, match=message):
+        side_files.parse_side_file(json.dumps(document).encode(), 'a.sif.json')
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12))
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8)
+_GOOD = side_files.side_file_data('/x/casa-run-5.3.sif', {labels.LABEL_SIF_IMAGE_ID: 'u'}, 10,
+                                  {'md5': 'a' * 32, 'sha256': 'b' * 64}, {'type': 'run'},
+                                  {'image_id': 'sha256:1', 'layers': ['sha256:l']})
+_SHAPED = st.fixed_dictionaries(dict((key, st.one_of(st.just(value), _VALUES)) for key, value in _GOOD.items()),
+                                optional={'origin': _VALUES})
+_SIDE_FILES = st.one_of(
+    _SHAPED.map(lambda value: json.dumps(value).encode()),
+    _VALUES.map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=120),
+    st.integers(min_value=1, max_value=3000).map(lambda depth: b'{"a": ' * depth + b'1' + b'}' * depth),
+    st.integers(min_value=4000, max_value=6000).map(lambda digits: b'{"size": ' + b'9' * digits + b'}'))
+
+
+@fuzz_settings
+@given(_SIDE_FILES)
+def test_side_file_parser_never_crashes(data):
+    where = 'casa-run-5.3.sif.json'
+    side = check_parser('SIF side file (<sif>.json)', lambda: side_files.parse_side_file(data, where), where)
+    if side is not None:
+        assert isinstance(side, dict)
+        assert side.get('size') is None or side['size'] >= 0

@@ -82,3 +82,30 @@ def test_assemble_sif_runs_siftool_through_process(tmp_path, monkeypatch):
     assert calls[-1][0][calls[-1][0].index('--partarch') + 1] == '4'
     assert all(kwargs == {'output_path': out} for dummy, dummy_what, kwargs in calls)
     assert (tmp_path / 'deffile').read_text() == 'bootstrap: x\n'
+
+
+def test_seal_sif_sets_launch_line_id_and_times(tmp_path, write_sif):
+    path = tmp_path / 'x.sif'
+    write_sif(path, [(1, 'deffile', b'bootstrap: docker\n', b''),
+                     (4, 'rootfs', b'hsqs' + bytes(100), struct.pack('<ii3s', 1, 2, b'02\0'))])
+    raw = bytearray(path.read_bytes())
+    raw[0:32] = b'#!'.ljust(32, b'\0')  # as siftool leaves it
+    path.write_bytes(bytes(raw))
+    sif_id = '152c64e8-f43e-5447-82db-666dc0092a25'
+    sif_format.seal_sif(str(path), sif_id, 1714564800)
+    data = path.read_bytes()
+    assert data.startswith(b'#!/usr/bin/env run-singularity\n\0')
+    header = sif_format._SIF_HEADER.unpack_from(data)
+    assert header[5:7] == (1714564800, 1714564800)
+    info = sif_format.read_sif(str(path))
+    assert info['id'] == sif_id and len(info['descriptors']) == 2
+    for index in range(header[8]):
+        fields = sif_format._SIF_DESCRIPTOR.unpack_from(data, header[9] + index * sif_format._SIF_DESCRIPTOR.size)
+        assert fields[8:10] == (1714564800, 1714564800)
+    # Everything else is untouched.
+    assert data[header[9]:] != b'' and info['descriptors'][1]['size'] == 104
+
+
+def test_seal_sif_of_a_missing_file(tmp_path):
+    with pytest.raises(SifError, match='Cannot finish the SIF'):
+        sif_format.seal_sif(str(tmp_path / 'none.sif'), '152c64e8-f43e-5447-82db-666dc0092a25', 0)

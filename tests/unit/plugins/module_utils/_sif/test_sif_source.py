@@ -11,9 +11,11 @@ import json
 import tarfile
 
 import pytest
+from hypothesis import given, strategies as st
 
 from ansible_collections.casa.distro.plugins.module_utils._sif import source
 from ansible_collections.casa.distro.plugins.module_utils._sif.errors import SifError
+from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings
 
 IMAGE_ID = 'sha256:' + '5' * 64
 
@@ -96,3 +98,68 @@ def test_pull_uses_the_registry_credentials():
     assert found.find().image_id == IMAGE_ID
     assert client.pulled == [('casa/x', '2', {'username': 'me', 'password': 'pw'})]
     assert actions == ['Pulled casa/x:2: None -> %s' % IMAGE_ID]
+
+
+@pytest.mark.parametrize('manifest, message', [
+    ([{'RepoTags': ['x']}], r'manifest.json: \[0\].Config: required key is missing'),
+    ([{'Config': 5}], r'manifest.json: \[0\].Config: expected the path of a config blob, got an integer 5'),
+    ([{'Config': 'a.json', 'RepoTags': 'casa/x:1'}], r'\[0\].RepoTags: expected a list of strings or null'),
+    ([{'Config': 'a.json', 'Layers': [1]}], r'\[0\].Layers\[0\]: expected a string'),
+    ([{'Config': 'a.json'}, 'x'], r'\[1\]: expected a manifest entry'),
+])
+def test_malformed_manifests_name_the_archive_and_the_key(tmp_path, manifest, message):
+    archive = tmp_path / 'image.tar'
+    docker_archive(archive, manifest)
+    with pytest.raises(SifError, match='archive .*image.tar has a malformed manifest.json: .*' + message):
+        source.archive_manifest(str(archive))
+
+
+def test_a_manifest_that_is_not_a_file_or_too_big(tmp_path, monkeypatch):
+    archive = tmp_path / 'dir.tar'
+    with tarfile.open(str(archive), 'w') as tar:
+        info = tarfile.TarInfo('manifest.json')
+        info.type = tarfile.DIRTYPE
+        tar.addfile(info)
+    with pytest.raises(SifError, match='manifest.json is not a regular file'):
+        source.archive_manifest(str(archive))
+    big = tmp_path / 'big.tar'
+    docker_archive(big, [{'Config': 'a.json', 'RepoTags': ['x' * 200]}])
+    monkeypatch.setattr(source, 'MANIFEST_MAX_BYTES', 100)
+    with pytest.raises(SifError, match='more than a docker-archive manifest ever holds'):
+        source.archive_manifest(str(big))
+
+
+def test_the_source_layers_go_to_the_side_file():
+    image = source.Source('casa/x:1', {'Id': IMAGE_ID, 'RootFS': {'Layers': ['sha256:a', 'sha256:b']}})
+    assert image.as_dict()['layers'] == ['sha256:a', 'sha256:b']
+    assert source.Source('casa/x:1', {'Id': IMAGE_ID}).as_dict()['layers'] is None
+
+
+# ---------------------------------------------------------------- property-based
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12))
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8)
+_ENTRY = st.fixed_dictionaries({
+    'Config': st.one_of(st.just('blobs/sha256/' + 'a' * 64), st.just('b' * 64 + '.json'), _VALUES),
+}, optional={
+    'RepoTags': st.one_of(st.lists(st.text(max_size=10), max_size=2), st.none(), _VALUES),
+    'Layers': st.one_of(st.lists(st.text(max_size=10), max_size=2), _VALUES),
+    'Extra': _VALUES})
+_MANIFESTS = st.one_of(
+    st.lists(_ENTRY, min_size=1, max_size=3).map(lambda value: json.dumps(value).encode()),
+    _VALUES.map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=120),
+    st.integers(min_value=1, max_value=3000).map(lambda depth: b'[' * depth + b']' * depth),
+    st.integers(min_value=4000, max_value=6000).map(lambda digits: b'[{"Config": ' + b'9' * digits + b'}]'))
+
+
+@fuzz_settings
+@given(_MANIFESTS)
+def test_manifest_parser_never_crashes(data):
+    where = 'x.tar:manifest.json'
+    manifest = check_parser('docker-archive manifest.json', lambda: source.parse_archive_manifest(data, where), where)
+    if manifest is not None:
+        tags, image_id = source.archive_image(manifest[0])
+        assert image_id.startswith('sha256:') and isinstance(tags, list)

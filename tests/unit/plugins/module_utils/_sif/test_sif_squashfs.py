@@ -85,3 +85,24 @@ def test_space_hint_from_the_message_or_the_free_space(tmp_path):
     # tar2sqfs only says "I/O error" on a full filesystem: the free space decides.
     assert _process.space_hint('rsh: I/O error.', output, low_water=0) == ''
     assert 'no space left' in _process.space_hint('rsh: I/O error.', output, low_water=1 << 62)
+
+
+def test_make_squashfs_passes_a_known_stream_unfiltered(tmp_path, monkeypatch):
+    fake_tar2sqfs(tmp_path, monkeypatch, 'cat > "$out"\n')
+    output = tmp_path / 'rootfs.sqfs'
+
+    class Present:
+        def has(self, name):
+            return name == 'dev'
+    present = Present()
+    data = image_tar()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.getmembers()
+        members_end = tar.offset
+    # A flattened stream comes without end-of-archive blocks.
+    seen = squashfs.make_squashfs([data[:members_end]], str(output), 'gzip', 2, [], 0, present=present)
+    assert seen is present
+    with tarfile.open(str(output)) as tar:
+        names = tar.getnames()
+    # The stream is passed on as given; the tail adds the base directories the image lacks.
+    assert '.dockerenv' in names and 'proc' in names and 'dev' not in names
