@@ -51,6 +51,7 @@ sanity: venv test-tools
 	$(ANSIBLE_TEST) sanity --python 3.11 --local --color no
 
 units: venv
+	rm -f tests/output/reliability/parsers-*.json
 	$(ANSIBLE_TEST) units --python 3.11 --local --color no
 
 lint: venv link changelog-lint metrics
@@ -67,6 +68,7 @@ docs: venv link
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK)
 
 integration: setup
+	rm -f tests/output/reliability/bad_input.json tests/output/reliability/faults-*.json
 	$(ANSIBLE_TEST) integration --python 3.11 --local --allow-destructive --continue-on-error --color no $(TARGETS)
 
 bench: setup

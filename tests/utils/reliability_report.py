@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes docs/reliability.md from the figures the last test run recorded in
-tests/output/reliability/: parsers.json (tests/unit/utils/fuzz.py, per parser: inputs accepted,
-rejected with our own error, crashed), bad_input.json (the bad_input integration target) and
+tests/output/reliability/: parsers-*.json (tests/unit/utils/fuzz.py, one per test process, per
+parser: inputs accepted, rejected with our own error, crashed), bad_input.json (the bad_input integration target) and
 faults-*.json (fault-injection tests: each fault, whether the next run completed, files lost).
 Run by `make test` after the tests; a figure that was not recorded is said so, never invented.
 """
@@ -67,6 +67,17 @@ def faults_section(faults):
     return lines + ['', 'Nothing lost: %d files lost or half-written in %d faults.' % (lost, len(faults)), '']
 
 
+def parser_counts():
+    """The counts of every test process, added up per parser; None when none was recorded."""
+    total = {}
+    for path in sorted(glob.glob(os.path.join(FIGURES, 'parsers-*.json'))):
+        for parser, counts in (load(os.path.basename(path)) or {}).items():
+            merged = total.setdefault(parser, {})
+            for outcome, count in counts.items():
+                merged[outcome] = merged.get(outcome, 0) + count
+    return total or None
+
+
 def main():
     faults = []
     for path in sorted(glob.glob(os.path.join(FIGURES, 'faults-*.json'))):
@@ -74,7 +85,7 @@ def main():
     text = '\n'.join(['# Reliability', '',
                       'Written by `make test` (tests/utils/reliability_report.py) from what the tests recorded on %s. '
                       'See issue 9 and docs/developing.md.' % datetime.date.today().isoformat(), '']
-                     + parser_section(load('parsers.json')) + cases_section(load('bad_input.json'))
+                     + parser_section(parser_counts()) + cases_section(load('bad_input.json'))
                      + faults_section(faults))
     temporary = REPORT + '.tmp'
     with open(temporary, 'w', encoding='utf-8') as handle:

@@ -15,16 +15,15 @@ Usage in a test file::
         check_parser('.dockerignore', lambda: parse(data, 'x/.dockerignore'), 'x/.dockerignore')
 
 Examples per parser: 1,000 (CASA_HYPOTHESIS_EXAMPLES for a long run), derandomized so that a
-failure in CI reproduces. Outcomes are counted per parser and written at the end of the session
-to tests/output/reliability/parsers.json, from which tests/utils/reliability_report.py writes
-docs/reliability.md.
+failure in CI reproduces. Outcomes are counted per parser, per process, in
+tests/output/reliability/parsers-<pid>.json (rewritten at every input: pytest-xdist workers exit
+without running atexit handlers or reporting module state), from which
+tests/utils/reliability_report.py writes docs/reliability.md.
 """
 
 from __future__ import annotations
 
-import atexit
 import collections
-import fcntl
 import json
 import os
 
@@ -33,8 +32,8 @@ from hypothesis import HealthCheck, settings
 from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
 
 EXAMPLES = int(os.environ.get('CASA_HYPOTHESIS_EXAMPLES', '1000'))
-OUTPUT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                      'output', 'reliability', 'parsers.json')
+OUTPUT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                          'output', 'reliability')
 
 fuzz_settings = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                          suppress_health_check=list(HealthCheck))
@@ -49,32 +48,23 @@ def check_parser(parser, parse, where):
         value = parse()
     except CasaError as exc:
         assert where in str(exc), 'the error does not name %s: %s' % (where, exc)
-        _COUNTS[parser]['rejected'] += 1
+        _count(parser, 'rejected')
         return None
     except Exception:
-        _COUNTS[parser]['crashed'] += 1
+        _count(parser, 'crashed')
         raise
-    _COUNTS[parser]['accepted'] += 1
+    _count(parser, 'accepted')
     return value
 
 
-@atexit.register
-def _write_counts():
-    if not _COUNTS:
-        return
-    os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
-    # pytest-xdist workers each add their counts: one at a time.
-    with open(OUTPUT + '.lock', 'w', encoding='utf-8') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        previous = {}
-        try:
-            with open(OUTPUT, encoding='utf-8') as handle:
-                previous = json.load(handle)
-        except (OSError, ValueError):
-            pass
-        for parser, counts in _COUNTS.items():
-            merged = collections.Counter(previous.get(parser, {}))
-            merged.update(counts)
-            previous[parser] = dict(merged)
-        with open(OUTPUT, 'w', encoding='utf-8') as handle:
-            json.dump(previous, handle, indent=2, sort_keys=True)
+def _count(parser, outcome):
+    _COUNTS[parser][outcome] += 1
+    _save_counts()
+
+
+def _save_counts():
+    """This process's counts, one file per process so that no two writers meet."""
+    os.makedirs(OUTPUT_DIR, exist_ok=True)
+    name = 'parsers-%d-%d.json' % (os.getpid(), id(_COUNTS))
+    with open(os.path.join(OUTPUT_DIR, name), 'w', encoding='utf-8') as handle:
+        json.dump(_COUNTS, handle, sort_keys=True)
