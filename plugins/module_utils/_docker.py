@@ -12,7 +12,6 @@ names the daemon, the image and what went wrong, so that modules never show a tr
 from __future__ import annotations
 
 import collections
-import contextlib
 import json
 import re
 import tempfile
@@ -37,7 +36,6 @@ except ImportError:  # pragma: no cover - requests comes with docker
 
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
-EXPORT_LABEL = 'io.casa-distro.export'
 LOG_TAIL_LINES = 25
 
 # Registry and transport failures worth another try; anything else (denied, unknown manifest,
@@ -205,42 +203,6 @@ class DockerClient:
         if not image_id:
             raise DockerError('Importing %s:%s produced no image' % (repository, tag))
         return image_id
-
-    # ------------------------------------------------------------------ filesystems
-    @contextlib.contextmanager
-    def exported_filesystem(self, reference, chunk_size=1 << 20):
-        """Yield an iterator over the tar stream of an image's flattened filesystem.
-
-        ``docker create`` + ``docker export``; the container is removed afterwards, whatever
-        happens.
-        """
-        try:
-            # Labelled, so that a container left by a killed export can be found and removed.
-            container = self.api.create_container(reference, command=['/bin/true'], entrypoint=[],
-                                                  labels={EXPORT_LABEL: 'true'})
-        except Exception as exc:
-            raise DockerError('Cannot create a container from %s to export its filesystem: %s'
-                              % (reference, _describe(exc)))
-
-        def guarded(chunks):
-            # Only failures of the export stream are export failures; whatever the consumer
-            # raises in the with-block passes through unchanged.
-            try:
-                yield from chunks
-            except Exception as exc:
-                raise DockerError('Exporting the filesystem of %s failed: %s' % (reference, _describe(exc)))
-
-        try:
-            try:
-                stream = self.api.export(container['Id'], chunk_size=chunk_size)
-            except Exception as exc:
-                raise DockerError('Exporting the filesystem of %s failed: %s' % (reference, _describe(exc)))
-            yield guarded(stream)
-        finally:
-            try:
-                self.api.remove_container(container['Id'], force=True)
-            except Exception:  # best effort: the export result matters more than the cleanup
-                pass
 
     def load_archive(self, path):
         """``docker load`` a docker-archive tarball (``docker save`` output)."""

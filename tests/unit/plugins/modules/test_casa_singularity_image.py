@@ -7,7 +7,6 @@ Docker client in place of the daemon and a temporary publish directory."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -38,10 +37,6 @@ class FakeDockerClient:
     def image_id(self, reference):
         info = self.images.get(reference)
         return info['Id'] if info else None
-
-    @contextlib.contextmanager
-    def exported_filesystem(self, image_id, chunk_size=None):
-        yield iter([])
 
 
 @pytest.fixture
