@@ -54,10 +54,15 @@ def fetch(url):
         return answer.read()
 
 
-def url_listdir(url):
+def listing_names(text):
+    """The entries of a listing page, the first one (the parent directory) skipped."""
     parser = CellLinks()
-    parser.feed(fetch(url).decode('utf-8'))
+    parser.feed(text)
     return parser.names[1:]
+
+
+def url_listdir(url):
+    return listing_names(fetch(url).decode('utf-8'))
 
 
 def builds(names, name, version):

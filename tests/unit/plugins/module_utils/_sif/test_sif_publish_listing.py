@@ -6,46 +6,21 @@
 
 from __future__ import annotations
 
-import html.parser
+import importlib.util
 import json
-import re
+import os
 
 from ansible_collections.casa.distro.plugins.module_utils._sif import publish_index, publish_listing
 
-# casa-distro's client: NAME-VERSION-PATCH.EXT
-IMAGE_RE = re.compile(r'^([\w-]+)-(\d+\.\d+(?:\.\d+)?)-(\d+)\.(\w+)$')
-
-
-class CellLinks(html.parser.HTMLParser):
-    """The text of every <a> inside a <td>, as casa-distro's client collects it."""
-
-    def __init__(self):
-        super().__init__()
-        self.in_td = self.in_a = False
-        self.names = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == 'td':
-            self.in_td = True
-        elif tag == 'a' and self.in_td:
-            self.in_a = True
-            self.names.append('')
-
-    def handle_endtag(self, tag):
-        if tag == 'td':
-            self.in_td = False
-        elif tag == 'a':
-            self.in_a = False
-
-    def handle_data(self, data):
-        if self.in_a:
-            self.names[-1] += data
-
-
-def client_names(text):
-    parser = CellLinks()
-    parser.feed(text)
-    return parser.names[1:]  # the first entry is the parent directory
+# The integration test's client, written from casa-distro's description: the same parser here,
+# so that what this test reads is what the client run against nginx reads.
+CLIENT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'integration',
+                           'targets', 'casa_singularity_image', 'files', 'casa_distro_client.py')
+_SPEC = importlib.util.spec_from_file_location('casa_distro_client', CLIENT_PATH)
+client = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(client)
+IMAGE_RE = client.IMAGE_RE
+client_names = client.listing_names
 
 
 def publish_by_hand(directory, name, number, **fields):
