@@ -14,14 +14,6 @@ import pytest
 from ansible_collections.casa.distro.plugins.module_utils import _build_context as bc
 
 
-def write(path, text, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as handle:
-        handle.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
-
-
 def context(tmp_path, files, dockerignore=None):
     base = tmp_path / 'ctx'
     for name, text in files.items():
@@ -262,6 +254,7 @@ def test_a_template_that_is_not_utf8_is_named(tmp_path):
 from hypothesis import given, strategies as st  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings  # noqa: E402
+from ansible_collections.casa.distro.tests.unit.utils.files import write
 
 PATTERN_TEXT = st.lists(st.one_of(st.text(alphabet='[]!*?\\/.-^$(){}#~ ab\t', max_size=10), st.text(max_size=10)), max_size=6)
 

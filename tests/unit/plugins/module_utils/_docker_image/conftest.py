@@ -13,6 +13,7 @@ import os
 import pytest
 
 from ansible_collections.casa.distro.plugins.module_utils import _docker
+from ansible_collections.casa.distro.tests.unit.utils.files import write
 
 
 class FakeDockerClient:
@@ -103,14 +104,6 @@ class FakeDockerClient:
 @pytest.fixture
 def client():
     return FakeDockerClient()
-
-
-def write(path, text, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as handle:
-        handle.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ rebuild reasons, check mode, push results and what a failure reports."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -18,14 +17,7 @@ from ansible_collections.casa.distro.plugins.module_utils._docker_image.manager 
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.recipe import HASH_LABEL, NAME_LABEL
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.selection import pull_policy, selected_images
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.version import COLLECTION_VERSION
-
-
-def write(path, text, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as handle:
-        handle.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
+from ansible_collections.casa.distro.tests.unit.utils.files import write
 
 
 def params(family, **extra):

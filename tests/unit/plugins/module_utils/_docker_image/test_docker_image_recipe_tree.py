@@ -12,14 +12,7 @@ import pytest
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.errors import RecipeError
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.recipe import RECIPE_FILE, ImageRecipe
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.recipe_tree import load_recipe_tree, select_images
-
-
-def write(path, text, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as handle:
-        handle.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
+from ansible_collections.casa.distro.tests.unit.utils.files import write
 
 
 def recipe(tmp_path, directory, yaml_text, dockerfile='FROM scratch\n', extra=None):

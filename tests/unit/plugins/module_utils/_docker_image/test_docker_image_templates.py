@@ -15,14 +15,6 @@ from ansible_collections.casa.distro.plugins.module_utils._docker_image.recipe i
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.templates import context_entries, read_dockerfile, render_string
 
 
-def write(path, text, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as handle:
-        handle.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
-
-
 def test_render_string_repeats_until_stable():
     parameters = {'system': 'ubuntu-%(version)s', 'version': '22.04'}
     assert render_string('casa-dev:%(system)s', parameters, 'x') == 'casa-dev:ubuntu-22.04'
@@ -136,6 +128,7 @@ def test_self_expanding_parameters_stop(tmp_path):
 from hypothesis import given, strategies as st  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.casa.distro.tests.unit.utils.fuzz import check_parser, fuzz_settings  # noqa: E402
+from ansible_collections.casa.distro.tests.unit.utils.files import write
 
 TEMPLATE = 'recipes/casa-run/Dockerfile.template'
 PIECES = st.one_of(st.sampled_from(['%', '%%', '%(a)s', '%(b)d', '%(c)r', '%(', ')', '%(a)-10.3f', '%s', '%(a)*d', '%(zz)s',
