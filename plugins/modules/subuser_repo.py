@@ -47,6 +47,7 @@ author:
 extends_documentation_fragment:
   - casa.distro.docker
   - casa.distro.docker.registry
+  - casa.distro.live_log
   - casa.distro.attributes
 attributes:
   check_mode:
@@ -532,6 +533,16 @@ build_log_tail:
   returned: when a build failed
   type: list
   elements: str
+log_path:
+  description: The live log the build output went to (O(log_path)).
+  returned: when O(operation=build) and O(log_path) is set, outside check mode
+  type: str
+  sample: /var/log/casa-distro/subuser-localhost.log
+log_lines:
+  description: The build output of this run, the last 2000 lines at most.
+  returned: when O(operation=build), with C(-v)
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -555,6 +566,7 @@ def main():
         image_prefix=dict(type='str', default='casa-subuser/'),
         tag=dict(type='str', default='latest'),
         nocache=dict(type='bool', default=False),
+        log_path=dict(type='path'),
         force=dict(type='bool', default=False),
         network=dict(type='str'),
         publish=dict(type='dict', options=dict(

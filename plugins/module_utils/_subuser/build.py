@@ -100,8 +100,10 @@ class SubuserBuilder:
     """Builds image sources parents first through the collection's DockerClient."""
 
     def __init__(self, client, check_mode=False, prefix='casa-subuser/', tag='latest', nocache=False,
-                 force=False, network=None, validate_reference=None):
+                 force=False, network=None, validate_reference=None, log=None):
         self.client = client
+        # The live log (_live_log.LiveLog) that the build output goes to as it comes.
+        self.log = log
         self.check_mode = check_mode
         self.prefix = prefix
         self.tag = tag
@@ -199,9 +201,13 @@ class SubuserBuilder:
             stage_context(entries, staging)
             with open(os.path.join(staging, 'Dockerfile'), 'w', encoding='utf-8') as handle:
                 handle.write(dockerfile)
+            on_line = None
+            if self.log is not None:
+                self.log.write('--- building %s as %s' % (result.source.identifier, result.reference))
+                on_line = self.log.write
             image_id, _log = self.client.build(staging, tag=result.reference, dockerfile='Dockerfile',
                                                labels=result.labels, network_mode=self.network,
-                                               nocache=self.nocache)
+                                               nocache=self.nocache, on_line=on_line)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return image_id

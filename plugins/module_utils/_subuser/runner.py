@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible_collections.casa.distro.plugins.module_utils import _docker
 from ansible_collections.casa.distro.plugins.module_utils._git import client as git_client
 from ansible_collections.casa.distro.plugins.module_utils._image_reference import validate_reference
+from ansible_collections.casa.distro.plugins.module_utils._live_log import LiveLog, live_log_result
 from ansible_collections.casa.distro.plugins.module_utils._module import docker_client, require_library
 from ansible_collections.casa.distro.plugins.module_utils._subuser.build import SubuserBuilder
 from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
@@ -80,13 +81,16 @@ class SubuserRunner:
                 ', '.join(s.identifier for s in broken),
                 '; '.join(s.lineage_error or 'invalid' for s in broken)))
         params = self.params
-        self.builder = SubuserBuilder(
-            docker_client(self.module), check_mode=self.module.check_mode, prefix=params['image_prefix'],
-            tag=params['tag'], nocache=params['nocache'], force=params['force'],
-            network=params['network'], validate_reference=validate_reference)
-        self.builder.build(order, lineage)
+        # A dry run builds nothing, so it writes no live log either.
+        log_path = None if self.module.check_mode else params['log_path']
+        with LiveLog(log_path, title='subuser_repo build %s' % repository.display) as log:
+            self.builder = SubuserBuilder(
+                docker_client(self.module), check_mode=self.module.check_mode, prefix=params['image_prefix'],
+                tag=params['tag'], nocache=params['nocache'], force=params['force'],
+                network=params['network'], validate_reference=validate_reference, log=log)
+            self.builder.build(order, lineage)
         images = [r.as_dict() for r in self.builder.results]
-        return dict(images=images, changed=self.builder.changed,
+        return dict(images=images, changed=self.builder.changed, **live_log_result(self.module, log),
                     actions=[a for r in self.builder.results for a in r.actions],
                     diff=dict(before={r['image']: r['image_id_before'] for r in images},
                               after={r['image']: r['image_id'] for r in images}))

@@ -45,7 +45,10 @@ class FakeDockerClient:
     def inspect_image(self, reference):
         return self.images.get(reference)
 
-    def build(self, context_dir, tag, dockerfile='Dockerfile', labels=None, network_mode=None, nocache=False):
+    def build(self, context_dir, tag, dockerfile='Dockerfile', labels=None, network_mode=None, nocache=False,
+              on_line=None):
+        if on_line:
+            on_line('Step 1/1 : building %s' % tag)
         if self.fail_on and self.fail_on in tag:
             raise _docker.BuildError('Build of %s failed at step 2/2: RUN false' % tag,
                                      failed_step='RUN false', build_log_tail=['boom'])
@@ -106,6 +109,19 @@ def test_build_then_nothing_to_do(capsys, repo, docker):
     failed, again = run_module(capsys, args)
     assert not failed and again['changed'] is False and len(docker.builds) == 2
     assert [i['build_reason'] for i in again['images']] == [None, None]
+
+
+def test_build_output_goes_to_the_live_log_and_to_the_result_under_verbose(capsys, repo, docker, tmp_path):
+    path = str(tmp_path / 'logs' / 'subuser.log')
+    failed, result = run_module(capsys, {'operation': 'build', 'path': str(repo), 'sources': ['app'],
+                                         'image_prefix': 'p/', 'log_path': path, '_ansible_verbosity': 1})
+    assert not failed and result['log_path'] == path
+    assert result['log_lines'][0].startswith('--- building base@') and ' as p/' in result['log_lines'][0]
+    with open(path) as handle:
+        assert 'Step 1/1 : building p/' in handle.read()
+    failed, quiet = run_module(capsys, {'operation': 'build', 'path': str(repo), 'sources': ['app'],
+                                        'image_prefix': 'p/', 'log_path': path})
+    assert not failed and 'log_lines' not in quiet and quiet['log_path'] == path
 
 
 def test_build_check_mode_builds_nothing(capsys, repo, docker):

@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from ansible_collections.casa.distro.plugins.module_utils._live_log import LiveLog
 from ansible_collections.casa.distro.plugins.module_utils._subuser.build import LABEL_COMMIT, LABEL_PARENT, LABEL_SOURCE, SubuserBuilder
 from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.graph import RepositorySet, lineages
@@ -28,9 +29,12 @@ class FakeClient:
     def inspect_image(self, reference):
         return self.images.get(reference)
 
-    def build(self, context_dir, tag, dockerfile='Dockerfile', labels=None, network_mode=None, nocache=False):
+    def build(self, context_dir, tag, dockerfile='Dockerfile', labels=None, network_mode=None, nocache=False,
+              on_line=None):
         with open(os.path.join(context_dir, dockerfile)) as handle:
             text = handle.read()
+        if on_line:
+            on_line('Step 1/1 : %s' % text.splitlines()[-1])
         files = sorted(os.listdir(context_dir))
         image_id = 'sha256:%064d' % (len(self.builds) + 1)
         self.builds.append({'tag': tag, 'dockerfile': text, 'files': files, 'nocache': nocache})
@@ -102,3 +106,16 @@ def test_builder_refuses_invalid_sources(tmp_path, source):
     source(tmp_path, 'child', 'SubuserImagefile', 'FROM-SUBUSER-IMAGE bad\n')
     with pytest.raises(SubuserError, match='Cannot build bad@.*mutually exclusive'):
         build_all(tmp_path, FakeClient(), names=['child'])
+
+
+def test_builder_writes_each_build_to_the_live_log(tmp_path, write, source):
+    source(tmp_path / 'repo', 'base', text='FROM debian\n')
+    source(tmp_path / 'repo', 'leaf', 'SubuserImagefile', 'FROM-SUBUSER-IMAGE base\nRUN true\n')
+    path = str(tmp_path / 'logs' / 'subuser.log')
+    with LiveLog(path, title='test') as log:
+        build_all(tmp_path / 'repo', FakeClient(), names=['leaf'], prefix='p/', tag='t', log=log)
+    with open(path) as handle:
+        text = handle.read()
+    assert text.index('--- building base@') < text.index('Step 1/1 : FROM debian')
+    assert text.index('--- building leaf@') < text.index('Step 1/1 : RUN true')
+    assert log.lines()[-1] == 'Step 1/1 : RUN true'
