@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A private Docker daemon for the daemon-stopped-mid-build fault (daemon_fault.yml): its own
-# socket, data root, exec root (and so its own containerd), pid file and containerd namespaces,
-# no bridge and no iptables rules, so that killing it never touches the daemon other tests use.
+# socket, data root, exec root (and so its own containerd), pid file, configuration file and
+# containerd namespaces, so that killing it never touches the daemon other tests use. It runs in
+# a network namespace of its own: a dockerd started with --bridge none deletes the interface
+# docker0, which in the host's namespace is the other daemon's default bridge.
 # Usage: private_dockerd.sh start|kill-mid-build|stop DIR
 #   start           start dockerd on unix://DIR/docker.sock and wait until it answers
 #   kill-mid-build  wait until a build container runs (a RUN step started), then SIGKILL dockerd
@@ -29,8 +31,10 @@ start)
         echo "dockerd already runs with pid $(cat "$dir/dockerd.pid")" >&2
         exit 1
     fi
-    setsid dockerd --host "$sock" --data-root "$dir/data" --exec-root "$dir/exec" \
-        --pidfile "$dir/dockerd.pid" --bridge none --iptables=false --ip-masq=false \
+    [ -f "$dir/daemon.json" ] || printf '{}\n' >"$dir/daemon.json"
+    setsid unshare --net -- dockerd --config-file "$dir/daemon.json" --host "$sock" \
+        --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+        --bridge none --iptables=false --ip-masq=false \
         --containerd-namespace "$ns" --containerd-plugins-namespace "$ns-plugins" \
         >>"$dir/dockerd.log" 2>&1 </dev/null &
     for _ in $(seq 150); do
