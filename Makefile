@@ -39,6 +39,8 @@ release: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/release.yml
 
 ## tests ----------------------------------------------------------------------
+# reliability_report.py writes docs/reliability.md, and fails when a secret of the tests was
+# found in any output of the run (tests/utils/secret_scan.py).
 test: setup test-tools sanity units lint docs integration
 	$(BIN)/python tests/utils/reliability_report.py
 	@echo "make test: all checks passed"
@@ -68,7 +70,7 @@ docs: venv link
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK)
 
 integration: setup
-	rm -f tests/output/reliability/bad_input.json tests/output/reliability/faults-*.json
+	rm -f tests/output/reliability/bad_input.json tests/output/reliability/faults-*.json tests/output/reliability/secrets-target-*.json
 	$(ANSIBLE_TEST) integration --python 3.11 --local --allow-destructive --continue-on-error --color no $(TARGETS)
 
 bench: setup

@@ -34,6 +34,11 @@ try:
 except ImportError:  # pragma: no cover - requests comes with docker
     requests_errors = None
 
+try:
+    from urllib3.exceptions import ProtocolError as BrokenAnswer
+except ImportError:  # pragma: no cover - urllib3 comes with requests
+    BrokenAnswer = None
+
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 LOG_TAIL_LINES = 25
@@ -162,7 +167,7 @@ class DockerClient:
             raise
         except Exception as exc:
             problem = packer.problem() if packer else None
-            raise BuildError('Building %s failed: %s' % (tag, problem or _describe(exc)),
+            raise BuildError('Building %s failed: %s' % (tag, problem or _describe(exc, self.docker_host)),
                              failed_step=progress.step, build_log_tail=list(progress.tail),
                              error=_describe(exc))
         finally:
@@ -191,7 +196,7 @@ class DockerClient:
                                            changes=changes, stream_src=True)
         except Exception as exc:
             raise DockerError('Importing the root filesystem as %s:%s failed: %s'
-                              % (repository, tag, _describe(exc)))
+                              % (repository, tag, _describe(exc, self.docker_host)))
         image_id = None
         for line in _json_lines(result):
             if line.get('error'):
@@ -215,14 +220,14 @@ class DockerClient:
         except DockerError:
             raise
         except Exception as exc:
-            raise DockerError('docker load of %s failed: %s' % (path, _describe(exc)))
+            raise DockerError('docker load of %s failed: %s' % (path, _describe(exc, self.docker_host)))
 
     def saved_image(self, reference, chunk_size=1 << 20):
         """An iterator over ``docker save`` of an image (a docker-archive tarball)."""
         try:
             return self.api.get_image(reference, chunk_size=chunk_size)
         except Exception as exc:
-            raise DockerError('Cannot save image %s: %s' % (reference, _describe(exc)))
+            raise DockerError('Cannot save image %s: %s' % (reference, _describe(exc, self.docker_host)))
 
     # ------------------------------------------------------------------ registry
     def registry_digest(self, repository, tag, auth=None):
@@ -399,10 +404,21 @@ def _json_lines(result):
     return lines
 
 
-def _describe(exc):
+def _describe(exc, docker_host=None):
     """A one-line description of an SDK or transport exception."""
     if HAS_DOCKER and isinstance(exc, docker_errors.APIError):
         return str(exc.explanation or exc)
+    if _broken_answer(exc):
+        # urllib3 says "Connection broken: IncompleteRead(0 bytes read)": the daemon went away
+        # while it streamed a build, push or load (killed, restarted, out of memory).
+        return ('the Docker daemon%s closed the connection in the middle of its answer: it stopped '
+                'or restarted; run again once it is back' % (' at %s' % docker_host if docker_host else ''))
     if requests_errors is not None and isinstance(exc, requests_errors.ConnectionError):
         return 'connection failed (%s)' % (exc.args[0] if exc.args else exc)
     return str(exc) or exc.__class__.__name__
+
+
+def _broken_answer(exc):
+    """Whether ``exc`` is an answer cut short by the daemon, as urllib3 or requests report it."""
+    kinds = tuple(kind for kind in (BrokenAnswer, getattr(requests_errors, 'ChunkedEncodingError', None)) if kind)
+    return bool(kinds) and isinstance(exc, kinds)

@@ -10,13 +10,24 @@ work="$top/.build/ansible-test.$$"
 dest="$work/ansible_collections/casa/distro"
 # Figures the tests record (tests/unit/utils/fuzz.py, the bad_input target) come back to the
 # repository's tests/output/reliability for tests/utils/reliability_report.py.
+# Everything this ansible-test command wrote under the copy's tests/output (results, logs, the
+# last integration target's output_dir) is searched for the tests' secrets before it is removed.
 keep_figures() {
+    local status=$? scan=0
+    if [ -d "$dest/tests/output" ]; then
+        "$venv/bin/python" "$top/tests/utils/secret_scan.py" --record "ansible-test-$command" \
+            --figures "$dest/tests/output/reliability" "$dest/tests/output" || scan=$?
+    fi
     if [ -d "$dest/tests/output/reliability" ]; then
         mkdir -p "$top/tests/output/reliability"
         cp -a "$dest/tests/output/reliability/." "$top/tests/output/reliability/"
     fi
     rm -rf "$work"
+    if [ "$status" -eq 0 ] && [ "$scan" -ne 0 ]; then
+        exit "$scan"
+    fi
 }
+command="${1:-}"
 trap keep_figures EXIT
 mkdir -p "$dest"
 rsync -a --exclude /.git --exclude /.venv --exclude /.build --exclude /tests/output \

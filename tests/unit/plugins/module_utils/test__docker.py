@@ -234,3 +234,18 @@ def test_build_without_image_id_is_an_error(tmp_path):
     with pytest.raises(_docker.BuildError) as err:
         client_with_api(FakeAPI([{'stream': 'something\n'}])).build(str(tmp_path), 'x:1')
     assert 'produced no image ID' in str(err.value) and 'something' in str(err.value)
+
+
+def test_build_cut_short_by_the_daemon_says_so(tmp_path):
+    def chunks():
+        yield {'stream': 'Step 2/2 : RUN sleep 6\n'}
+        raise _docker.BrokenAnswer('Connection broken: IncompleteRead(0 bytes read)')
+
+    api = FakeAPI(chunks())
+    client = client_with_api(api)
+    with pytest.raises(_docker.BuildError) as err:
+        client.build(str(tmp_path), 'x:1')
+    message = str(err.value)
+    assert message.startswith('Building x:1 failed: the Docker daemon at %s closed the connection' % client.docker_host)
+    assert 'stopped or restarted' in message and 'IncompleteRead' not in message
+    assert err.value.details['failed_step'] == 'Step 2/2 : RUN sleep 6'

@@ -44,39 +44,7 @@ version = "7"
 
 
 # ------------------------------------------------------------------ versions
-@pytest.mark.parametrize('low, high', [
-    ('1.9', '1.10'),
-    ('1.2.3', '1.2.4'),
-    ('1.2', '1.2.1'),
-    ('1.2.3rc1', '1.2.3'),
-    ('1.2.3rc2', '1.2.3rc10'),
-    ('0.9.9', '1.0'),
-    ('5.1.2', '5.1.10'),
-])
-def test_version_order(low, high):
-    assert Version(low) < Version(high)
-    assert Version(high) > Version(low)
-    assert Version(low) != Version(high)
-
-
-def test_version_equality_ignores_trailing_zeros():
-    assert Version('1.2') == Version('1.2.0')
-    assert Version('v1.2.0') == Version('1.2')
-    assert len({Version('1.2'), Version('1.2.0')}) == 1
-
-
-@pytest.mark.parametrize('text, bumped', [('1.2.3', '1.2.4'), ('1.2', '1.2.1'), ('5', '5.0.1'), ('1.2.3rc1', '1.2.4'),
-                                          ('1.2.3.4', '1.2.3.5')])
-def test_version_bump(text, bumped):
-    assert str(Version(text).bump()) == bumped
-
-
-@pytest.mark.parametrize('text', ['', 'abc', '1..2', '1.2.', None, 1.2])
-def test_version_rejects_garbage(text):
-    with pytest.raises(ValueError):
-        Version(text)
-
-
+# The Version type itself (order, equality, bump, garbage) is tested in test__versions.py.
 def test_parse_version_names_where():
     with pytest.raises(ReleasePlanError, match='plan.yml: x.planned_version'):
         parse_version('one', 'plan.yml: x.planned_version')
