@@ -70,14 +70,20 @@ class PathIndex:
 
     def __init__(self):
         self.paths = set()
+        self.given = set()
 
     def add(self, path):
+        self.given.add(path)
         while path and path not in self.paths:
             self.paths.add(path)
             path = posixpath.dirname(path)
 
     def has(self, name):
         return name in self.paths
+
+    def missing_parents(self):
+        """The parent directories that no layer lists, parents first."""
+        return sorted(self.paths - self.given)
 
 
 class Member:
