@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from xml.etree import ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,13 +67,27 @@ def extra_vars(scratch):
     return values
 
 
-def run_release(vars_file, log_path):
+def slowest_tasks(junit_dir, count=8):
+    """(seconds, task name) of the slowest tasks of a run, from the junit callback's report."""
+    times = []
+    for name in os.listdir(junit_dir):
+        if name.endswith('.xml'):
+            for case in ElementTree.parse(os.path.join(junit_dir, name)).iter('testcase'):
+                times.append((float(case.get('time') or 0), case.get('name') or '?'))
+    return sorted(times, reverse=True)[:count]
+
+
+def run_release(vars_file, log_path, junit_dir=None):
     """One run of the release playbook; returns (seconds, changed tasks of the recap)."""
     argv = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', INVENTORY, PLAYBOOK,
             '-e', '@' + vars_file]
     if os.environ.get('CASA_BENCH_PROVISION') != '1':
         argv += ['--skip-tags', 'provision']
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
+    if junit_dir:
+        # Per-task times, beside the bundled ansible.cfg's summary callback.
+        env.update(ANSIBLE_CALLBACKS_ENABLED='casa.distro.release_summary,junit', JUNIT_OUTPUT_DIR=junit_dir,
+                   JUNIT_TASK_CLASS='yes')
     start = time.perf_counter()
     with open(log_path, 'wb') as log:
         proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
@@ -100,8 +115,11 @@ def main():
             json.dump(extra_vars(scratch), handle)
         first, first_changed = run_release(vars_file, os.path.join(WORK, 'release-first.log'))
         print('  first run: %.1f s, %d changed task(s)' % (first, first_changed), flush=True)
-        second, second_changed = run_release(vars_file, os.path.join(WORK, 'release-noop.log'))
-        print('  no-op run: %.1f s, %d changed task(s)' % (second, second_changed), flush=True)
+        junit_dir = os.path.join(scratch, 'junit')
+        second, second_changed = run_release(vars_file, os.path.join(WORK, 'release-noop.log'), junit_dir)
+        print('  no-op run: %.1f s, %d changed task(s); its slowest tasks:' % (second, second_changed), flush=True)
+        for seconds, name in slowest_tasks(junit_dir):
+            print('    %6.1f s  %s' % (seconds, name.split(': ', 1)[-1][:110]))
         ok = report('no-op release.yml run (scratch state, local inventory)', second, first, 'first run',
                     'ratio<=0.10')
         if second_changed:
