@@ -20,6 +20,7 @@ import re
 import shutil
 import stat
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.casa.distro.plugins.module_utils import _schema as schema
 from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
@@ -231,6 +232,13 @@ def stage_context(entries, destination):
 
 # ---------------------------------------------------------------------------- hashing
 
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 class FileDigestCache:
     """Content digests of files, reused while a file's size, mtime, ctime and inode are unchanged.
 
@@ -244,6 +252,16 @@ class FileDigestCache:
         self.dirty = False
         if path and os.path.exists(path):
             self.entries = _read_digest_cache(path)
+
+    def prefetch(self, paths, workers=None):
+        """Compute the digests of ``paths`` not in the cache yet, several files at a time
+        (hashlib releases the GIL): a context of many files is hashed on every core."""
+        workers = min(len(paths), workers or _cpu_count(), 8)
+        if workers < 2:
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for dummy in pool.map(self.digest, paths):
+                pass
 
     def digest(self, path):
         """The SHA-256 of a file's content (of ``symlink:<target>`` for a symlink)."""
@@ -311,6 +329,10 @@ def entry_digest(entry, digest_cache):
     return digest_cache.digest(entry.source)
 
 
+def _files_on_disk(entries):
+    return [entry.source for entry in entries if entry.kind == 'file' and entry.data is None]
+
+
 def recipe_hash(entries, build_args=None, labels=None, target=None, parent_ids=None,
                 digest_cache=None):
     """The hash of everything a build depends on.
@@ -320,6 +342,7 @@ def recipe_hash(entries, build_args=None, labels=None, target=None, parent_ids=N
     rebuilds its children.
     """
     cache = digest_cache or FileDigestCache()
+    cache.prefetch(_files_on_disk(entries))
     digest = hashlib.sha256(HASH_SCHEME.encode())
     for entry in entries:
         if entry.is_dir:

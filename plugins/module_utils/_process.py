@@ -7,7 +7,7 @@
 argv lists only (never a shell), a C locale so that output can be parsed, stderr collected in a
 temporary file (a full pipe never blocks the tool), and on failure a ProcessError carrying the
 command, the exit code, the tail of stderr and a hint when the disk is full. ``run`` is for
-short commands; ``Process`` streams stdin or stdout (tar into tar2sqfs, docker export).
+short commands; ``Process`` streams stdin or stdout (tar into sqfstar, docker export).
 
 Written here rather than with AnsibleModule.run_command because module_utils below the modules
 have no module object, and run_command cannot stream a pipe while we read or write it.
@@ -49,17 +49,21 @@ def find_tool(name, hint=None):
 
 
 def environment(extra=None):
-    """The environment of a tool run: ours, in the C locale, plus ``extra``."""
+    """The environment of a tool run: ours, in the C locale, plus ``extra`` (a value of None
+    removes the variable)."""
     env = dict(os.environ)
     env.update(C_LOCALE)
-    if extra:
-        env.update(extra)
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 
 def space_hint(text, path, low_water=16 << 20):
     """A hint when a tool failed for lack of space: from its message, or, since some tools
-    (tar2sqfs) only report an I/O error, from the free space left where it was writing."""
+    (tar2sqfs, mksquashfs) only report an I/O error, from the free space left where it was writing."""
     if not path:
         return ''
     directory = os.path.dirname(os.path.abspath(path))

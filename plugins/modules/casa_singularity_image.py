@@ -20,7 +20,7 @@ description:
     image_id, origin ids, build_number) plus sha256 and the source image ID and digest.
   - The V(native) back end needs neither Apptainer nor Singularity. It saves the image
     (C(docker save)) and streams its filesystem, flattened from its layers (whiteouts and opaque
-    directories applied), through C(tar2sqfs) on all cores. The SIF holds the image's files, not
+    directories applied), through C(sqfstar) on all cores. The SIF holds the image's files, not
     a container's (no emptied C(/etc/hostname), no C(/etc/mtab) or C(/.dockerenv)). It adds the
     C(/.singularity.d) tree Apptainer's own build writes (action and environment scripts, a
     runscript running ENTRYPOINT plus CMD, the image ENV, labels.json, the definition file) and
@@ -112,7 +112,7 @@ options:
     type: path
   backend:
     description:
-      - V(native) converts with C(tar2sqfs) and C(siftool) only.
+      - V(native) converts with C(sqfstar) and C(siftool) only.
       - V(apptainer) and V(singularity) run C(<tool> build) from a C(docker save) of the image;
         the tool must be installed.
       - V(auto) picks apptainer, then singularity, when installed, and V(native) otherwise.
@@ -204,8 +204,8 @@ options:
     type: bool
     default: false
 notes:
-  - O(state=present) runs on the host whose Docker daemon holds the image; it needs C(tar2sqfs)
-    (squashfs-tools-ng) and C(siftool) there for the native back end, and free space beside
+  - O(state=present) runs on the host whose Docker daemon holds the image; it needs C(sqfstar)
+    (squashfs-tools 4.5 or later) and C(siftool) there for the native back end, and free space beside
     O(dest) for the saved image (its uncompressed size, removed once read) and the SIF.
   - O(state=published) runs on the publish host and only touches O(publish_dir); Ansible moves
     the file there (M(ansible.builtin.copy) or M(ansible.posix.synchronize)) only when

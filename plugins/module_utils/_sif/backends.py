@@ -30,7 +30,7 @@ def available_backend(requested, which=None):
     if requested in ('apptainer', 'singularity'):
         if not which(requested):
             raise SifError('backend=%s but %s is not installed on this host (use backend=native, '
-                           'which needs only tar2sqfs and siftool)' % (requested, requested))
+                           'which needs only sqfstar and siftool)' % (requested, requested))
         return requested
     if requested == 'auto':
         for tool in ('apptainer', 'singularity'):

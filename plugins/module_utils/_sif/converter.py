@@ -11,7 +11,7 @@ Two back ends:
 
 ``native``
     Saves the image (``docker save`` through the shared Docker client) and streams its
-    filesystem, flattened from its layers (image_layers.py), into ``tar2sqfs`` on all cores,
+    filesystem, flattened from its layers (image_layers.py), into ``sqfstar`` on all cores,
     adding on the way the ``/.singularity.d`` tree that Apptainer's own OCI build writes (action
     scripts, environment scripts, the runscript made from ENTRYPOINT and CMD, labels.json, the
     definition file), then assembles the SIF with the reference ``siftool``: definition file, the
@@ -54,7 +54,7 @@ from ansible_collections.casa.distro.plugins.module_utils._sif.side_files import
 from ansible_collections.casa.distro.plugins.module_utils._sif.sif_format import (
     SIF_INSPECT_METADATA, SIF_OCI_CONFIG, assemble_sif, seal_sif, sif_labels_of)
 from ansible_collections.casa.distro.plugins.module_utils._sif.source import SourceFinder, WouldFetch
-from ansible_collections.casa.distro.plugins.module_utils._sif.squashfs import cpu_count, make_squashfs
+from ansible_collections.casa.distro.plugins.module_utils._sif.squashfs import SQFSTAR_HINT, cpu_count, make_squashfs
 from ansible_collections.casa.distro.plugins.module_utils._sif.task import SifTask
 from ansible_collections.casa.distro.plugins.module_utils._sif.work_dirs import make_work_dir, stale_work_dirs
 
@@ -235,7 +235,7 @@ class SingularityConverter(SifTask):
 
     def convert_native(self, source, tmp_sif, work):
         # Both tools are looked for before the image is saved: a missing one fails at once.
-        find_tool('tar2sqfs', 'package squashfs-tools-ng')
+        find_tool('sqfstar', SQFSTAR_HINT)
         find_tool('siftool', 'package siftool')
         epoch = source_date_epoch(source.info.get('Created'), os.environ)
         deffile = self.deffile(source)

@@ -18,6 +18,7 @@ as stored, so the result is the same for the same image, byte for byte).
 from __future__ import annotations
 
 import gzip
+import mmap
 import os
 import posixpath
 import shutil
@@ -27,7 +28,8 @@ from ansible_collections.casa.distro.plugins.module_utils._errors import InputEr
 from ansible_collections.casa.distro.plugins.module_utils._sif.errors import SifError
 from ansible_collections.casa.distro.plugins.module_utils._sif.layout import is_replaced
 from ansible_collections.casa.distro.plugins.module_utils._sif.source import MANIFEST_MAX_BYTES, parse_archive_manifest
-from ansible_collections.casa.distro.plugins.module_utils._sif.tar_stream import normalize_member
+from ansible_collections.casa.distro.plugins.module_utils._sif import tar_index
+from ansible_collections.casa.distro.plugins.module_utils._sif.tar_stream import TarStreamError, normalize_member
 
 WHITEOUT = '.wh.'
 OPAQUE = '.wh..wh..opq'
@@ -70,14 +72,20 @@ class PathIndex:
 
     def __init__(self):
         self.paths = set()
+        self.given = set()
 
     def add(self, path):
+        self.given.add(path)
         while path and path not in self.paths:
             self.paths.add(path)
             path = posixpath.dirname(path)
 
     def has(self, name):
         return name in self.paths
+
+    def missing_parents(self):
+        """The parent directories that no layer lists, parents first."""
+        return sorted(self.paths - self.given)
 
 
 class Member:
@@ -102,9 +110,25 @@ def _kind(info):
 
 
 def layer_members(window):
-    """The members of one layer tar (a seekable file object), in their order."""
+    """The members of one layer tar (a seekable file object), in their order: read from their
+    headers alone (tar_index.py), or by tarfile for a layer with old GNU sparse members."""
+    try:
+        # Mapped, not read: the headers are sliced out of the page cache without a call each.
+        with mmap.mmap(window.handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, \
+                memoryview(mapped) as view, view[window.start:window.start + window.size] as layer:
+            indexed = tar_index.members(layer)
+    except TarStreamError as exc:
+        raise LayerError('A layer of the image is not a readable tar: %s' % exc)
+    if indexed is None:
+        return _tarfile_members(window)
+    return [Member(normalize_member(name), kind, normalize_member(link) if link is not None else None, start, end)
+            for name, kind, link, start, end in indexed]
+
+
+def _tarfile_members(window):
     members = []
     try:
+        window.seek(0)
         tar = tarfile.open(fileobj=window, mode='r:')
         infos = []
         info = tar.next()
@@ -129,20 +153,33 @@ class LayerStack:
         self.opaque = set()     # directories emptied by an upper layer
         self.covering = set()   # non-directories of upper layers: nothing lower below them
 
-    def hidden(self, path):
+    def hidden(self, path, parents=None):
+        """Whether an upper layer hides ``path``; ``parents`` memoizes the answer for directories
+        while one layer is applied (the members of a directory share their parents)."""
         if path in self.deleted:
             return True
         parent = posixpath.dirname(path)
+        walked = []
+        answer = False
         while parent:
+            if parents is not None and parent in parents:
+                answer = parents[parent]
+                break
+            walked.append(parent)
             if parent in self.deleted or parent in self.opaque or parent in self.covering:
-                return True
+                answer = True
+                break
             parent = posixpath.dirname(parent)
-        return False
+        if parents is not None:
+            for directory in walked:
+                parents[directory] = answer
+        return answer
 
     def apply(self, index, members):
         """Pick the visible members of layer ``index`` (the layers above it already applied)."""
         chosen = {}
         deleted, opaque = set(), set()
+        parents = {}  # the sets below only change after the loop
         for member in members:
             base = posixpath.basename(member.path)
             if base == OPAQUE:
@@ -150,7 +187,7 @@ class LayerStack:
             elif base.startswith(WHITEOUT):
                 deleted.add(posixpath.join(posixpath.dirname(member.path), base[len(WHITEOUT):]))
             elif member.path and not is_replaced(member.path) and member.path not in self.winner \
-                    and not self.hidden(member.path):
+                    and not self.hidden(member.path, parents):
                 chosen[member.path] = member  # a later duplicate in the same layer wins
         for path, member in chosen.items():
             self.winner[path] = index

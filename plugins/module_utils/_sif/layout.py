@@ -72,13 +72,16 @@ def is_replaced(name):
 
 
 def tail_tar(entries, present, mtime):
-    """The tar bytes appended to the export stream: ``entries`` plus the OPTIONAL_ENTRIES
-    missing from ``present`` (a NameIndex), then the end-of-archive blocks."""
+    """The tar bytes appended to the export stream: the parent directories that ``present`` (a
+    NameIndex or PathIndex) holds without an entry of their own, ``entries`` plus the
+    OPTIONAL_ENTRIES missing from ``present``, then the end-of-archive blocks."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as tar:
+        # Listed after their children: they take our time stamp instead of the clock's.
+        implied = [(name, 'dir', 0o755, None) for name in present.missing_parents()]
         optional = [entry for entry in OPTIONAL_ENTRIES if not present.has(entry[0])]
         # Parents before children, and the fixed entries after the optional directories.
-        for name, kind, mode, payload in optional + list(entries):
+        for name, kind, mode, payload in implied + optional + list(entries):
             info = tarfile.TarInfo(name)
             info.mode = mode
             info.mtime = mtime

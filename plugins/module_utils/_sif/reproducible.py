@@ -18,7 +18,7 @@ from ansible_collections.casa.distro.plugins.module_utils._errors import InputEr
 
 # Bumped whenever the native conversion writes other bytes for the same inputs, so that the
 # content ID changes with them.
-NATIVE_FORMAT = 'casa.distro native SIF 2'
+NATIVE_FORMAT = 'casa.distro native SIF 3'
 
 _CREATED = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$')
 

@@ -7,6 +7,8 @@ passes through in the chunks it came in), leaving out what we write ourselves.""
 
 from __future__ import annotations
 
+import posixpath
+
 from ansible_collections.casa.distro.plugins.module_utils._sif.errors import SifError
 from ansible_collections.casa.distro.plugins.module_utils._sif.layout import is_replaced
 
@@ -29,6 +31,16 @@ class NameIndex:
             return True
         prefix = name + '/'
         return any(other.startswith(prefix) for other in self.names)
+
+    def missing_parents(self):
+        """The parent directories of the members that the stream does not list, parents first."""
+        parents = set()
+        for name in self.names:
+            parent = posixpath.dirname(name)
+            while parent and parent not in parents:
+                parents.add(parent)
+                parent = posixpath.dirname(parent)
+        return sorted(parents - self.names)
 
 
 def _tar_size(field):

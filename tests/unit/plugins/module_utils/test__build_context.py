@@ -302,3 +302,21 @@ def test_a_fifo_in_the_context_is_refused(tmp_path):
     os.mkfifo(os.path.join(directory, 'pipe'))
     with pytest.raises(bc.BuildContextError, match='pipe: not a regular file, directory or symlink'):
         bc.directory_entries(directory)
+
+
+def test_digests_prefetched_on_several_threads_give_the_same_hash(tmp_path):
+    directory = tmp_path / 'ctx'
+    directory.mkdir()
+    (directory / 'Dockerfile').write_text('FROM scratch\n')
+    for index in range(12):
+        (directory / ('f%02d' % index)).write_bytes(bytes([index]) * (index * 1000 + 1))
+    entries = bc.directory_entries(str(directory))
+    sequential = bc.recipe_hash(entries, digest_cache=bc.FileDigestCache())
+    cache = bc.FileDigestCache()
+    cache.prefetch([entry.source for entry in entries], workers=4)
+    assert len(cache.entries) == 13 and cache.dirty
+    assert bc.recipe_hash(entries, digest_cache=cache) == sequential
+    # One file, or one worker: nothing is computed ahead.
+    lone = bc.FileDigestCache()
+    lone.prefetch([entries[0].source], workers=4)
+    assert lone.entries == {}

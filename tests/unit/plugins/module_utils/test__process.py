@@ -74,3 +74,11 @@ def test_space_hint_from_the_message_or_the_free_space(tmp_path):
     assert _process.space_hint('write error: No space left on device', str(tmp_path / 'f')).startswith(' (no space left in ')
     assert _process.space_hint('syntax error', str(tmp_path / 'f')) == ''
     assert _process.space_hint('anything', None) == ''
+
+
+def test_environment_adds_and_removes_variables(monkeypatch):
+    monkeypatch.setenv('SOURCE_DATE_EPOCH', '5')
+    monkeypatch.setenv('CASA_KEPT', 'yes')
+    env = _process.environment({'SOURCE_DATE_EPOCH': None, 'CASA_ADDED': '1', 'CASA_ABSENT': None})
+    assert 'SOURCE_DATE_EPOCH' not in env and 'CASA_ABSENT' not in env
+    assert env['CASA_ADDED'] == '1' and env['CASA_KEPT'] == 'yes' and env['LC_ALL'] == 'C'

@@ -158,14 +158,14 @@ def test_convert_check_mode_says_what_it_would_do(tmp_path, capsys, docker):
     assert os.listdir(str(tmp_path)) == []
 
 
-def test_convert_without_tar2sqfs_fails_cleanly(tmp_path, capsys, docker, monkeypatch):
+def test_convert_without_sqfstar_fails_cleanly(tmp_path, capsys, docker, monkeypatch):
     monkeypatch.setenv('PATH', str(tmp_path / 'nothing'))
     monkeypatch.setattr(_process, 'EXTRA_TOOL_DIRS', ())
     dest = tmp_path / 'out' / 'x.sif'
     dest.parent.mkdir()
     failed, result = run_module(capsys, {'image': 'casa/x:1', 'dest': str(dest), 'backend': 'native'})
-    assert failed and result['msg'] == 'tar2sqfs is not installed on this host (package squashfs-tools-ng)'
-    assert result['tool'] == 'tar2sqfs' and result['source_image_id'] == IMAGE_ID
+    assert failed and result['msg'] == 'sqfstar is not installed on this host (package squashfs-tools, version 4.5 or later)'
+    assert result['tool'] == 'sqfstar' and result['source_image_id'] == IMAGE_ID
     assert os.listdir(str(dest.parent)) == []  # no work directory left
 
 

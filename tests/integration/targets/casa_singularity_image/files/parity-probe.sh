@@ -21,6 +21,8 @@ echo "== the image's files"
 a exec -u "$sif" $bb cat /etc/hostname
 a exec -u "$sif" $bb ls -a /etc
 a exec -u "$sif" $bb ls -a /
+echo "== directory link counts"
+a exec -u "$sif" $bb stat -c '%h %n' /opt/tree /opt/tree/c /opt/tree/c/d /etc /bin
 echo "== executed directly"
 cd "$(dirname "$sif")" && APPTAINER_USERNS=1 APPTAINER_SILENT=1 "./$(basename "$sif")" $bb echo direct 2>&1
 echo "rc=$?"

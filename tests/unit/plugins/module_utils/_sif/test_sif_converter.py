@@ -144,7 +144,7 @@ def small_archive():
                    ('manifest.json', json.dumps(manifest).encode())])
 
 
-@pytest.mark.skipif(not (shutil.which('tar2sqfs') and shutil.which('siftool')), reason='needs tar2sqfs and siftool')
+@pytest.mark.skipif(not (shutil.which('sqfstar') and shutil.which('siftool')), reason='needs sqfstar and siftool')
 def test_native_conversion_is_reproducible(tmp_path, monkeypatch, converter_params):
     monkeypatch.delenv('SOURCE_DATE_EPOCH', raising=False)
     info = {'Id': 'sha256:' + '5' * 64, 'Architecture': 'amd64', 'Created': '2024-05-01T12:00:00.5Z',

@@ -148,7 +148,16 @@ def test_present_paths_and_their_parents(tmp_path):
     next(chunks)
     assert present.has('opt/new') and present.has('opt') and present.has('dev/console')
     assert not present.has('opt/a') and not present.has('etc/old') and not present.has('')
+    assert present.missing_parents() == []
     list(chunks)
+
+
+def test_parents_no_layer_lists(tmp_path):
+    archive = docker_archive(tmp_path / 'image.tar', [layer(('usr/lib/x', 'file', 'x'), ('usr/lib/y/z', 'file', 'z'))])
+    present = image_layers.PathIndex()
+    list(flattened_filesystem(archive, str(tmp_path), present))
+    # Parents first: the tail lists them so that they take the conversion's time stamp.
+    assert present.missing_parents() == ['usr', 'usr/lib', 'usr/lib/y']
 
 
 def test_layers_named_through_symlinks(tmp_path):

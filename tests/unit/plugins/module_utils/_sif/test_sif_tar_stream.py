@@ -97,3 +97,10 @@ def test_pax_records_and_sizes():
     assert tar_stream._tar_size(b'\x80' + (5).to_bytes(11, 'big')) == 5
     assert tar_stream.normalize_member('./usr/bin/') == 'usr/bin'
     assert tar_stream.normalize_member('./') == ''
+
+
+def test_name_index_missing_parents():
+    index = tar_stream.NameIndex()
+    for name in ('etc', 'etc/a/b', 'usr/lib/x'):
+        index.add(name)
+    assert index.missing_parents() == ['etc/a', 'usr', 'usr/lib']
