@@ -209,6 +209,15 @@ options:
         the name) after making them present.
     type: bool
     default: false
+  pending_bases:
+    description:
+      - Check mode only, ignored otherwise. Base images (C(name:tag)) that an earlier task of
+        the same run would bootstrap or build, as that task predicted. A base listed here makes
+        its children V(would build) (parent would be rebuilt), also when it is not in the daemon
+        yet, instead of failing, so that a dry run of a whole release on a fresh host completes.
+    type: list
+    elements: str
+    default: []
   context_hash_cache:
     description:
       - File caching the content digests of build context files, keyed by size, modification
@@ -394,6 +403,7 @@ def main():
             work_dir=dict(type='path'),
         )),
         push=dict(type='bool', default=False),
+        pending_bases=dict(type='list', elements='str', default=[]),
         context_hash_cache=dict(type='path', default='~/.cache/casa_distro/context-digests.json'),
     )
     module = AnsibleModule(

@@ -203,6 +203,16 @@ options:
         image up to date, instead of trusting its JSON and size.
     type: bool
     default: false
+  pending:
+    description:
+      - Check mode only, ignored otherwise. An earlier task of the same run would make the
+        source, so what is there now is not what the task would work on.
+      - With O(state=present), the Docker image would be built or rebuilt first. The task
+        predicts V(would convert) instead of failing on an image that is not in the daemon yet.
+      - With O(state=published), the SIF would be converted first and only its name is known (O(name)
+        or C(name) in O(metadata)). The task predicts V(would publish) with the next build number.
+    type: bool
+    default: false
 notes:
   - O(state=present) runs on the host whose Docker daemon holds the image; it needs C(sqfstar)
     (squashfs-tools 4.5 or later) and C(siftool) there for the native back end, and free space beside
@@ -431,6 +441,7 @@ def main():
         verify_src=dict(type='bool', default=True),
         verify_published=dict(type='bool', default=False),
         keep_builds=dict(type='int'),
+        pending=dict(type='bool', default=False),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,

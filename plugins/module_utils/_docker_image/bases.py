@@ -20,20 +20,23 @@ class BaseImage:
     """How one base resolved: its image ID (None when it would be pulled in check mode), and
     the action taken or predicted (None when nothing was pulled)."""
 
-    def __init__(self, image_id, action=None, would_pull=False):
+    def __init__(self, image_id, action=None, would_pull=False, pending=False):
         self.reference = None
         self.image_id = image_id
         self.action = action
         self.would_pull = would_pull
+        # Check mode: an earlier task of the run would make it (its children would be built).
+        self.pending = pending
 
 
 class BaseImages:
     """Resolves base references for one task (a DockerImageManager)."""
 
-    def __init__(self, task, policy, tree_references=()):
+    def __init__(self, task, policy, tree_references=(), pending_bases=()):
         self.task = task
         self.policy = policy
         self.tree_references = set(tree_references)
+        self.pending_bases = set(pending_bases)
         self.resolved = {}
 
     def resolve(self, reference, child):
@@ -45,6 +48,8 @@ class BaseImages:
 
     def _resolve(self, reference, child):
         client = self.task.client
+        if self.task.check_mode and reference in self.pending_bases:
+            return BaseImage(None, pending=True)
         local = client.inspect_image(reference)
         # Images of the recipe trees are built, never pulled, even when the selection left them out.
         policy = 'never' if reference in self.tree_references else self.policy

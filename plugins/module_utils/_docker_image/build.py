@@ -79,9 +79,10 @@ def _decide(task, result, entries, bases, produced):
 
 
 def _parent_ids(task, image, bases, produced):
-    """Image IDs of the bases; ``pending`` lists family bases that would be rebuilt (check
-    mode); ``pulled`` the (BaseImage, resolved here first) of the other bases: an action is
-    reported on the first image that needs the base."""
+    """Image IDs of the bases; ``pending`` lists bases that would be rebuilt or bootstrapped
+    first (check mode: family bases, and the task's pending_bases); ``pulled`` the (BaseImage,
+    resolved here first) of the other bases: an action is reported on the first image that
+    needs the base."""
     ids = []
     pending = []
     pulled = []
@@ -94,6 +95,10 @@ def _parent_ids(task, image, bases, produced):
             continue
         first = reference not in task.bases.resolved
         resolved = task.bases.resolve(reference, image)
+        if resolved.pending:
+            pending.append(reference)
+            ids.append('pending:' + reference)
+            continue
         pulled.append((resolved, first))
         ids.append(resolved.image_id or 'pull:' + reference)
     return ids, pending, pulled

@@ -17,7 +17,7 @@ from ansible_collections.casa.distro.plugins.module_utils._docker import DockerE
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.bases import BaseImages
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.bootstrap import bootstrap_image
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.build import build_family
-from ansible_collections.casa.distro.plugins.module_utils._docker_image.dockerfile import parse_from_lines
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.dockerfile import normalize_base, parse_from_lines
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.order import order_images
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.registry import pull_image, push_result
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.results import ImageResult, summary
@@ -44,7 +44,8 @@ class DockerImageManager:
         self.changed = False
         self.unselected_dirs = set()
         self.warnings = []
-        self.bases = BaseImages(self, pull_policy(params.get('pull')))
+        self.bases = BaseImages(self, pull_policy(params.get('pull')),
+                                pending_bases=[normalize_base(ref) for ref in params.get('pending_bases') or ()])
         self.digest_cache = FileDigestCache(params.get('context_hash_cache'))
 
     # ------------------------------------------------------------------ entry point

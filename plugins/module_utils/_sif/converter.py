@@ -119,7 +119,8 @@ class SingularityConverter(SifTask):
     # ------------------------------------------------------------------ entry point
     def run(self):
         dest = os.path.abspath(self.params['dest'])
-        if not os.path.isdir(os.path.dirname(dest)):
+        # A dry run on a fresh host: an earlier task (ansible.builtin.file) would create it.
+        if not os.path.isdir(os.path.dirname(dest)) and not self.check_mode:
             raise SifError('The directory of dest %s does not exist' % dest)
         try:
             source = self.source()

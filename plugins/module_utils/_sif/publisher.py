@@ -38,7 +38,8 @@ from ansible_collections.casa.distro.plugins.module_utils._sif.publish_index imp
     INDEX_NAME, find_published, published_builds, read_index, update_index)
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_lineage import with_lineage
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_lock import PublishLock
-from ansible_collections.casa.distro.plugins.module_utils._sif.publish_metadata import check_sif, publication_metadata
+from ansible_collections.casa.distro.plugins.module_utils._sif.publish_metadata import (
+    check_sif, publication_metadata, validate_name)
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_numbers import (
     STATE_DIR, next_build_number, numbered_name, reserve_build_number)
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_recovery import pending_path, recover
@@ -77,6 +78,8 @@ class Publisher(SifTask):
 
     def run(self):
         params = self.params
+        if self.check_mode and params.get('pending'):
+            return self._predict_pending()
         # Checked before anything is done: its name and checksum make paths.
         metadata = self.metadata()
         keep = params.get('keep_builds')
@@ -91,6 +94,24 @@ class Publisher(SifTask):
             if created:
                 _remove_if_unused(publish_dir)
             raise
+
+    def _predict_pending(self):
+        """Check mode, the SIF not converted yet (an earlier task would): only its name is
+        known, so the prediction is its next build number."""
+        metadata = self.params.get('metadata') or {}
+        name = validate_name(self.params.get('name') or metadata.get('name') or '')
+        publish_dir = os.path.abspath(self.params['publish_dir'])
+        number = next_build_number(publish_dir, name) if os.path.isdir(publish_dir) else 1
+        published_file = numbered_name(name, number)
+        self.changed = True
+        self.actions.append('Would publish %s as %s once converted' % (name, published_file))
+        self.result.update(name=name, publish_dir=publish_dir, up_to_date=False, upload_needed=False,
+                           published=False, build_number=number, published_file=published_file,
+                           changed=True, actions=self.actions)
+        base_url = self.params.get('base_url')
+        if base_url:
+            self.result['url'] = base_url.rstrip('/') + '/' + published_file
+        return self.result
 
     def _run_in(self, publish_dir, metadata):
         name = metadata['name']

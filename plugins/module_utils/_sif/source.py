@@ -121,6 +121,10 @@ class SourceFinder:
         """The Source to convert; WouldFetch in check mode when it is not in the daemon yet."""
         params = self.params
         reference = params.get('image')
+        if self.check_mode and params.get('pending'):
+            # An earlier task of the run would (re)build the image: whatever the daemon holds now
+            # is not what would be converted.
+            raise WouldFetch('Would convert %s once an earlier task built it' % reference)
         if params.get('archive'):
             reference = self.load_archive(params['archive'], reference)
         elif params.get('pull'):

@@ -361,6 +361,30 @@ def test_check_mode_base_nowhere_is_an_error(client, family):
         run(client, family, check_mode=True, pull='never')
 
 
+def test_check_mode_missing_base_that_an_earlier_task_would_make(client, family):
+    # The whole release's dry run on a fresh host: the bootstrap task would make the base.
+    _manager, result = run(client, family, check_mode=True, pending_bases=['base/debian:12'])
+    images = by_name(result)
+    assert client.builds == [] and client.pulls == [] and result['changed']
+    assert images['reg/run']['build_reason'] == 'parent base/debian:12 would be rebuilt'
+    assert 'Would build reg/run:latest (parent base/debian:12 would be rebuilt)' in result['actions']
+    assert images['reg/dev']['build_reason'] == 'parent reg/run:1 would be rebuilt'
+    # Without check mode the option is ignored: the missing base is the usual error.
+    with pytest.raises(_docker.DockerError, match='is not in the Docker daemon'):
+        run(client, family, pending_bases=['base/debian:12'])
+
+
+def test_pending_base_in_the_daemon_rebuilds_its_children(client, family):
+    # A base there already that the earlier task would rebuild (its inputs changed): the family
+    # would be rebuilt on it. A base nobody would rebuild changes nothing.
+    client.add_image('base/debian:12')
+    run(client, family)
+    _manager, result = run(client, family, check_mode=True, pending_bases=['base/debian:12'])
+    assert by_name(result)['reg/run']['build_reason'] == 'parent base/debian:12 would be rebuilt'
+    _manager, result = run(client, family, check_mode=True, pending_bases=['base/other:1'])
+    assert not result['changed']
+
+
 def test_dependency_directories_and_missing_paths_in_check_mode(client, tmp_path):
     root = tmp_path / 'v2'
     write(str(root / 'casa-test' / 'a' / 'casa_distro_docker.yaml'), 'image_sources: [{name: casa-test, tags: [a]}]\n')

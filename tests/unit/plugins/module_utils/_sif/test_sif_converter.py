@@ -62,6 +62,23 @@ def test_converter_missing_source(tmp_path, fake_client, converter_params):
         converter.SingularityConverter(converter_params(tmp_path / 'no' / 'x.sif'), fake_client({})).run()
 
 
+def test_converter_pending_source_in_check_mode(tmp_path, fake_client, converter_params):
+    # A whole release's dry run: the image stage would build the image, the SIF directory is not
+    # made yet. Converting it is predicted; without check mode pending changes nothing.
+    dest = tmp_path / 'sif' / 'x.sif'
+    result = converter.SingularityConverter(converter_params(dest, pending=True), fake_client({}), check_mode=True).run()
+    assert result['changed'] and not result['converted']
+    assert result['actions'] == ['Would convert casa/x:1 once an earlier task built it']
+    assert not (tmp_path / 'sif').exists()
+    # The image there now is not the one that would be converted: still "would convert".
+    info = {'Id': 'sha256:' + '1' * 64, 'Config': {}, 'Architecture': 'amd64'}
+    result = converter.SingularityConverter(converter_params(dest, pending=True), fake_client({'casa/x:1': info}),
+                                            check_mode=True).run()
+    assert result['changed'] and result['actions'][0].startswith('Would convert casa/x:1')
+    with pytest.raises(SifError, match='directory of dest'):
+        converter.SingularityConverter(converter_params(dest, pending=True), fake_client({})).run()
+
+
 def test_converter_dest_not_a_file_and_partial_results(tmp_path, fake_client, converter_params):
     (tmp_path / 'x.sif').mkdir()
     stale = tmp_path / ('.x.sif%s%d-abc' % ('.casa-sif-tmp-', 2 ** 22 + 12345))

@@ -347,3 +347,21 @@ def test_v2_layout_and_lineage(tmp_path):
     assert done['metadata']['origin_run'] == run_side['image_id'] and done['metadata']['image_id']
     assert json.loads((publish_dir / 'casa-dev-5.3-1.sif.json').read_text())['origin_run'] == run_side['image_id']
     assert not (publish_dir / 'casa-dev-5.3.simg').exists()
+
+
+def test_pending_publication_in_check_mode(tmp_path):
+    # A whole release's dry run: the SIF would be converted first, only its name is known.
+    publish_dir = tmp_path / 'download'
+    result = publish(publish_dir, None, check_mode=True, name='casa-run-5.3', pending=True)
+    assert result['changed'] and not result['upload_needed'] and not result['published']
+    assert result['build_number'] == 1 and result['url'] == 'http://example.org/dl/casa-run-5.3-1.sif'
+    assert result['actions'] == ['Would publish casa-run-5.3 as casa-run-5.3-1.sif once converted']
+    assert not publish_dir.exists()
+    # Next to a published build: the next number.
+    src, side = sif_with_side(tmp_path, 'casa-run-5.3', b'one')
+    publish(publish_dir, side, src=src)
+    before = all_files(publish_dir)
+    result = publish(publish_dir, {'name': 'casa-run-5.3'}, check_mode=True, pending=True)
+    assert result['build_number'] == 2 and all_files(publish_dir) == before
+    with pytest.raises(PublishError, match='Invalid image name'):
+        publish(publish_dir, None, check_mode=True, pending=True)
