@@ -9,9 +9,10 @@ Usage:
       job templates, surveys and credential types parse; one template per stage tag of
       playbooks/release.yml; every survey and injector variable is one the roles or the playbook
       read; injected environment variables are git's GIT_CONFIG_* and only hold file paths.
-  python3 awx_examples.py inject TOP TYPE_FILE INPUTS_JSON
-      prints the extra variables a credential of that type injects (AWX renders the injector
-      templates with the credential's inputs), as JSON.
+  python3 awx_examples.py inject TOP TYPE_FILE INPUTS_JSON FILE_DIR
+      what a credential of that type injects, as AWX does it: writes its files into FILE_DIR
+      and prints its extra variables and environment ({"extra_vars": ..., "env": ...}), the
+      injector templates rendered with the credential's inputs.
 """
 
 import json
@@ -136,21 +137,33 @@ def check(top):
     print('%d job templates, %d credential types: ok' % (len(templates), len(types)))
 
 
-def inject(type_file, inputs):
-    ctype = load_yaml(type_file)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    return {name: env.from_string(template).render(**inputs)
-            for name, template in ctype['injectors'].get('extra_vars', {}).items()}
+def inject(type_file, inputs, file_dir):
+    """What AWX injects for a credential of this type: file injectors written into file_dir
+    (mode 0600), then the extra variables and environment rendered with the inputs and
+    ``tower.filename``."""
+    injectors = load_yaml(type_file)['injectors']
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    filenames = {}
+    for key, template in injectors.get('file', {}).items():
+        name = key.split('.', 1)[1]
+        path = os.path.join(file_dir, name)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+            handle.write(env.from_string(template).render(**inputs))
+        filenames[name] = path
+    context = dict(inputs, tower={'filename': filenames})
+    return {kind: {name: env.from_string(template).render(**context) for name, template in injectors.get(kind, {}).items()}
+            for kind in ('extra_vars', 'env')}
 
 
 def main(argv):
     try:
         if argv[1:2] == ['check'] and len(argv) == 3:
             check(argv[2])
-        elif argv[1:2] == ['inject'] and len(argv) == 5:
+        elif argv[1:2] == ['inject'] and len(argv) == 6:
             with open(argv[4], encoding='utf-8') as handle:
                 inputs = json.load(handle)
-            print(json.dumps(inject(argv[3], inputs)))
+            print(json.dumps(inject(argv[3], inputs, argv[5])))
         else:
             print(__doc__)
             return 2

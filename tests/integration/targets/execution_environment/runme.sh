@@ -72,6 +72,22 @@ in_ee ansible-galaxy collection list casa.distro | grep -Eq "^casa\.distro +$ver
 in_ee python3 -c 'import docker, git, spython, yaml, ansible_runner' || fail "introspected Python requirements missing in the EE"
 in_ee sh -c 'command -v git && command -v mksquashfs && command -v debootstrap' >/dev/null || fail "introspected system packages missing in the EE"
 
+echo "== the git push token credential: git in the EE finds the token through the injected file"
+token="casa-awx-token-$run_id"
+# AWX writes credential files into the job's private directory.
+mkdir -m 700 "$work/credential-files"
+printf '{"host": "git.example.org", "username": "casa-awx", "token": "%s"}\n' "$token" >"$work/git-credential.json"
+"$python" awx_examples.py inject "$top" "$top/examples/awx/credential_types/git_push_token.yml" "$work/git-credential.json" \
+    "$work/credential-files" >"$work/git-injected.json"
+jq -e '.extra_vars == {} and (.env | tostring | contains("'"$token"'") | not)' "$work/git-injected.json" >/dev/null \
+    || fail "the git push token is injected elsewhere than in a file"
+mapfile -t git_env < <(jq -r '.env | to_entries[] | "--env=\(.key)=\(.value)"' "$work/git-injected.json")
+filled="$(printf 'protocol=https\nhost=git.example.org\n\n' | docker run --rm -i --network none --user 0 "${git_env[@]}" \
+    -v "$work/credential-files:$work/credential-files:ro" "$ee_image" git credential fill)"
+grep -qx "password=$token" <<<"$filled" || fail "git in the EE did not get the token: $filled"
+grep -qx "username=casa-awx" <<<"$filled" || fail "git in the EE did not get the user name: $filled"
+echo "git credential fill in the EE: user name and token of git.example.org found"
+
 echo "== the job: a private data directory as AWX prepares it"
 pdd="$work/job"
 mkdir -p "$pdd/env" "$pdd/inventory" "$pdd/project"
@@ -95,7 +111,8 @@ all:
 INVENTORY
 password="casa-awx-secret-$run_id-$RANDOM$RANDOM"
 printf '{"username": "casa-awx", "password": "%s"}\n' "$password" >"$work/credential.json"
-"$python" awx_examples.py inject "$top" "$top/examples/awx/credential_types/registry.yml" "$work/credential.json" >"$work/injected.json"
+"$python" awx_examples.py inject "$top" "$top/examples/awx/credential_types/registry.yml" "$work/credential.json" "$work/credential-files" \
+    | jq .extra_vars >"$work/injected.json"
 # Extra variables: the job template's, the survey answers, then the credential's injection.
 "$python" - "$work/injected.json" "$pdd/env/extravars" <<PYTHON
 import json, sys
@@ -125,8 +142,10 @@ SETTINGS
 chmod -R go-rwx "$pdd"
 
 job() {
-    local ident="casa-awx-$1-$run_id"
+    local ident="casa-awx-$1-$run_id" start
+    start="$(date +%s.%N)"
     ansible-runner run "$pdd" -p release.yml --ident "$ident" --cmdline '--tags plan,images' >"$work/$1.out" 2>&1 || true
+    echo "$1: $(echo "$(date +%s.%N) - $start" | bc) s"
     artifacts="$pdd/artifacts/$ident"
     [ "$(cat "$artifacts/rc" 2>/dev/null)" = 0 ] || { tail -40 "$work/$1.out"; fail "$1: rc $(cat "$artifacts/rc" 2>/dev/null)"; }
     [ "$(cat "$artifacts/status")" = successful ] || fail "$1: status $(cat "$artifacts/status")"
