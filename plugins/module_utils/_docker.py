@@ -135,6 +135,21 @@ class DockerClient:
         except Exception as exc:
             raise DockerError('Cannot remove image %s: %s' % (reference, _describe(exc)))
 
+    def list_images(self, all_layers=False):
+        """The daemon's images (``GET /images/json``: Id, ParentId, RepoTags, Labels, Size);
+        intermediate images of classic builds too with ``all_layers``."""
+        try:
+            return self.api.images(all=all_layers)
+        except Exception as exc:
+            raise DockerError('Cannot list the images of %s: %s' % (self.docker_host, _describe(exc)))
+
+    def container_image_ids(self):
+        """The image IDs of every container, running or not."""
+        try:
+            return {container['ImageID'] for container in self.api.containers(all=True) if container.get('ImageID')}
+        except Exception as exc:
+            raise DockerError('Cannot list the containers of %s: %s' % (self.docker_host, _describe(exc)))
+
     # ------------------------------------------------------------------ build
     def build(self, context_dir, tag, dockerfile='Dockerfile', buildargs=None, labels=None,
               target=None, network_mode=None, pull=False, nocache=False, on_line=None,

@@ -218,6 +218,26 @@ options:
     type: list
     elements: str
     default: []
+  prune:
+    description:
+      - V(superseded) removes, after a successful build of the family, the local images of its
+        repositories (the names its recipes produce, O(name_prefix) included) that no recipe
+        produces any more. A tag no recipe defines is removed, and with it the image when it has no
+        other name; an untagged image that this module built for one of these repositories (an ID a
+        rebuild replaced) is removed.
+      - Never removed are images of other repositories (even with a similar name), the image IDs
+        the family has now, its base images, images a container uses (running or stopped) and
+        images another kept image is built on. A repository no recipe has any more is no longer
+        part of the family and is left alone; remove it with O(state=absent) before dropping its
+        recipe.
+      - RV(pruned) lists what was removed; in check mode, what would be removed once the pending
+        builds moved their tags.
+      - V(none) removes nothing. Needs O(source=build) and O(state=present).
+      - Published SIF builds have their own retention (C(keep_builds) of
+        M(casa.distro.casa_singularity_image)); see C(docs/hosts.md).
+    type: str
+    choices: [none, superseded]
+    default: none
   context_hash_cache:
     description:
       - File caching the content digests of build context files, keyed by size, modification
@@ -273,6 +293,17 @@ EXAMPLES = r'''
     push: true
     registry_username: "{{ registry_user }}"
     registry_password: "{{ registry_password }}"
+
+- name: Nightly rebuild that removes the family's images no recipe produces any more
+  casa.distro.casa_docker_image:
+    recipes: /srv/casa-distro/share/docker
+    name_prefix: 127.0.0.1:5000/cati/
+    prune: superseded
+  register: nightly
+
+- name: Say what was removed
+  ansible.builtin.debug:
+    msg: "{{ nightly.pruned | map(attribute='names') | flatten }}"
 
 - name: Refresh an image from its registry (update_docker)
   casa.distro.casa_docker_image:
@@ -344,6 +375,29 @@ images:
       description: What was done to this image, in words.
       type: list
       elements: str
+pruned:
+  description:
+    - With O(prune=superseded), the local images removed (or that would be, in check mode),
+      children before their parents.
+  returned: when O(prune=superseded)
+  type: list
+  elements: dict
+  contains:
+    image_id:
+      description: The image ID.
+      type: str
+    names:
+      description: The superseded tags removed (V(<none>) for an untagged image).
+      type: list
+      elements: str
+    deleted:
+      description: Whether the image itself was deleted, not only some of its tags.
+      type: bool
+    size:
+      description:
+        - Size of a deleted image in bytes, as the daemon reports it (0 when only tags were removed).
+        - Layers it shares with images that stay are not freed, so this is an upper bound of the disk freed.
+      type: int
 ignored_dependencies:
   description: Dependency paths of the recipe files that lead to no recipe, ignored as casa-distro v2 did (also shown as warnings).
   returned: when there is one
@@ -404,6 +458,7 @@ def main():
         )),
         push=dict(type='bool', default=False),
         pending_bases=dict(type='list', elements='str', default=[]),
+        prune=dict(type='str', choices=['none', 'superseded'], default='none'),
         context_hash_cache=dict(type='path', default='~/.cache/casa_distro/context-digests.json'),
     )
     module = AnsibleModule(

@@ -19,6 +19,7 @@ from ansible_collections.casa.distro.plugins.module_utils._docker_image.bootstra
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.build import build_family
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.dockerfile import normalize_base, parse_from_lines
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.order import order_images
+from ansible_collections.casa.distro.plugins.module_utils._docker_image.prune import check_prune_option, prune_superseded
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.registry import pull_image, push_result
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.results import ImageResult, summary
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.selection import pull_policy, select
@@ -47,9 +48,12 @@ class DockerImageManager:
         self.bases = BaseImages(self, pull_policy(params.get('pull')),
                                 pending_bases=[normalize_base(ref) for ref in params.get('pending_bases') or ()])
         self.digest_cache = FileDigestCache(params.get('context_hash_cache'))
+        self.pruned = None  # prune=superseded: the images removed (a list)
+        self.prune_actions = []
 
     # ------------------------------------------------------------------ entry point
     def run(self):
+        prune = check_prune_option(self.params)
         selection = select(self.params)
         images, self.unselected_dirs = selection.images, selection.unselected_dirs
         self.warnings = selection.warnings
@@ -73,6 +77,9 @@ class DockerImageManager:
             if self.params.get('push'):
                 for result in self.results:
                     push_result(self, result)
+            if prune == 'superseded':
+                self.pruned = []
+                prune_superseded(self)
         self.digest_cache.save()
         return self.summary()
 
@@ -88,6 +95,9 @@ class DockerImageManager:
         result = summary(self.results, self.changed)
         if self.warnings:
             result['ignored_dependencies'] = list(self.warnings)
+        if self.pruned is not None:
+            result['pruned'] = list(self.pruned)
+            result['actions'].extend(self.prune_actions)
         return result
 
     def partial_results(self):

@@ -31,8 +31,13 @@ changed=0
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 daemon_answers() { docker info >/dev/null 2>&1; }
-# sd_booted(3): systemd is PID 1 exactly when this directory exists.
-systemd_booted() { [ -d /run/systemd/system ]; }
+# sd_booted(3): systemd is PID 1 exactly when this directory exists. The build_host role passes
+# what its tasks/init_system.yml found by the same rule (CASA_INIT_SYSTEM=systemd or none), so
+# that the role and publish_server decide once.
+systemd_booted() {
+    case "${CASA_INIT_SYSTEM:-}" in systemd) return 0 ;; none) return 1 ;; esac
+    [ -d /run/systemd/system ]
+}
 registry_answers() { curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
 
 # The Docker Engine already on the host, if any. Never replace one: Debian's docker.io conflicts
