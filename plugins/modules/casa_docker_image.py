@@ -258,7 +258,7 @@ EXAMPLES = r'''
 - name: Bootstrap a Debian base system without any public registry
   casa.distro.casa_docker_image:
     source: bootstrap
-    name: casa/debian
+    name: 127.0.0.1:5000/casa/debian
     tags: [bookworm]
     bootstrap:
       suite: bookworm
@@ -269,6 +269,8 @@ EXAMPLES = r'''
     recipes: "{{ playbook_dir }}/../examples/images"
     name_prefix: 127.0.0.1:5000/casa/
     image_names: ['*']
+    template_parameters:
+      base_image: 127.0.0.1:5000/casa/debian:bookworm
     network: host
   register: family
 
@@ -289,6 +291,8 @@ EXAMPLES = r'''
   casa.distro.casa_docker_image:
     recipes: "{{ playbook_dir }}/../examples/images"
     name_prefix: 127.0.0.1:5000/casa/
+    template_parameters:
+      base_image: 127.0.0.1:5000/casa/debian:bookworm
     source: local
     push: true
     registry_username: "{{ registry_user }}"

@@ -237,7 +237,7 @@ EXAMPLES = r'''
 
 - name: Convert with zstd, forcing a rebuild, with a definition file made from the Dockerfile
   casa.distro.casa_singularity_image:
-    image: casa/casa-dev:5.3
+    image: 127.0.0.1:5000/casa/casa-dev:5.3
     dest: /srv/sif/casa-dev-5.3.sif
     dockerfile: /srv/recipes/casa-dev/Dockerfile
     compression: zstd
