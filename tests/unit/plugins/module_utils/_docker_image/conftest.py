@@ -31,6 +31,7 @@ class FakeDockerClient:
         self.pulls = []
         self.fail_build = None
         self.imports = []
+        self.container_images = set()  # image IDs that containers use
 
     # helpers of the tests
     def add_image(self, reference, labels=None):
@@ -52,7 +53,24 @@ class FakeDockerClient:
         self.local['%s:%s' % (repository, tag)] = image_id
 
     def remove_image(self, reference):
-        return self.local.pop(reference, None) is not None
+        """Untag, deleting the image with its last tag, or delete an untagged image by ID."""
+        if reference in self.local:
+            image_id = self.local.pop(reference)
+            if image_id not in self.local.values():
+                self.infos.pop(image_id, None)
+            return True
+        return self.infos.pop(reference, None) is not None
+
+    def list_images(self, all_layers=False):
+        tags = {}
+        for reference, image_id in self.local.items():
+            tags.setdefault(image_id, []).append(reference)
+        return [{'Id': image_id, 'ParentId': '', 'RepoTags': sorted(tags.get(image_id, [])) or ['<none>:<none>'],
+                 'Labels': dict(info['Config']['Labels']), 'Size': info.get('Size', 1)}
+                for image_id, info in self.infos.items()]
+
+    def container_image_ids(self):
+        return set(self.container_images)
 
     def build(self, context_dir, tag, dockerfile='Dockerfile', buildargs=None, labels=None, target=None,
               network_mode=None, pull=False, nocache=False, on_line=None, context_paths=None):

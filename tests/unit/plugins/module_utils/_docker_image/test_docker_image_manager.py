@@ -377,3 +377,36 @@ def test_dependency_directories_and_missing_paths_in_check_mode(client, tmp_path
             'reg/casa-test:a', 'reg/casa-test:b', 'reg/casa-dev:a']
         assert len(manager.warnings) == 1 and '../../gone does not exist' in manager.warnings[0]
         assert result['ignored_dependencies'] == manager.warnings
+
+
+# ------------------------------------------------------------------ prune=superseded
+
+def test_prune_superseded_removes_what_a_rebuild_left_and_nothing_else(client, family):
+    client.add_image('base/debian:12')
+    run(client, family)
+    old = {name: client.local['reg/%s:1' % name] for name in ('run', 'dev', 'tool')}
+    foreign = client.add_image('reg/run-extra:1', {NAME_LABEL: 'reg/run-extra', HASH_LABEL: 'sha256:0'})
+    write(str(family / 'run' / 'script.sh'), 'echo changed\n', 0o755)
+    client.container_images.add(old['tool'])
+
+    _manager, check = run(client, family, check_mode=True, prune='superseded')
+    assert sorted(item['image_id'] for item in check['pruned']) == sorted([old['run'], old['dev']])
+    assert all(image_id in client.infos for image_id in old.values())
+    assert [a for a in check['actions'] if a.startswith('Would remove superseded')] == [
+        'Would remove superseded untagged image (%s)' % image_id for image_id in sorted([old['run'], old['dev']])]
+
+    _manager, result = run(client, family, prune='superseded')
+    assert result['changed']
+    assert sorted(item['image_id'] for item in result['pruned']) == sorted([old['run'], old['dev']])
+    # The image a container uses, the base and the image of another repository stay.
+    assert old['tool'] in client.infos and foreign in client.infos and client.image_id('base/debian:12')
+    assert old['run'] not in client.infos and old['dev'] not in client.infos
+
+    _manager, again = run(client, family, prune='superseded')
+    assert not again['changed'] and again['pruned'] == [] and again['actions'] == []
+
+
+def test_no_pruned_result_without_prune(client, family):
+    client.add_image('base/debian:12')
+    _manager, result = run(client, family)
+    assert 'pruned' not in result
