@@ -434,4 +434,3 @@ def test_no_pruned_result_without_prune(client, family):
     client.add_image('base/debian:12')
     _manager, result = run(client, family)
     assert 'pruned' not in result
-
