@@ -151,7 +151,14 @@ job() {
     [ "$(cat "$artifacts/status")" = successful ] || fail "$1: status $(cat "$artifacts/status")"
     events="$(find "$artifacts/job_events" -name '*.json' | wc -l)"
     [ "$events" -gt 10 ] || fail "$1: $events job events"
-    echo "$1: rc 0, status successful, $events job events"
+    echo "$1: rc 0, status successful, $events job events; slowest tasks:"
+    "$python" - "$artifacts/job_events" <<'PYTHON'
+import glob, json, sys
+found = [json.load(open(p))['event_data'] for p in glob.glob(sys.argv[1] + '/*.json')]
+timed = sorted((e['duration'], e.get('task', '?')) for e in found if isinstance(e.get('duration'), (int, float)))
+for duration, task in timed[-3:][::-1]:
+    print('  %6.1f s  %s' % (duration, task))
+PYTHON
 }
 # result TASK [KEY...]: a value of the result of TASK's runner_on_ok event (default: changed).
 result() {
