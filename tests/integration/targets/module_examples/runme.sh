@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every module's EXAMPLES run as written (issue 12): files/extract_examples.py turns each
-# module's EXAMPLES into a playbook, with the placeholder paths and hosts replaced by fixtures
+# Every module's EXAMPLES run as written (issue 12), and so do the plays of the migration guide:
+# files/extract_examples.py turns each module's EXAMPLES, and each guide's plays, into a
+# playbook, with the placeholder paths and hosts replaced by fixtures
 # (files/substitutions.yml, files/make_fixtures.sh), and each playbook runs against the real
 # Docker daemon, the registry on 127.0.0.1:5000 (repositories under casa-docsite/), git
 # repositories and Apptainer's SIF format. Every example task must run (none skipped) and
@@ -29,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 bash files/make_fixtures.sh "$work" "$collection" "$base"
-python3 files/extract_examples.py "$collection/plugins/modules" files/substitutions.yml "$work"
+python3 files/extract_examples.py "$collection" files/substitutions.yml "$work"
 
 for module in casa_docker_image casa_singularity_image casa_release_plan subuser_repo; do
     echo "== the EXAMPLES of $module"
@@ -45,5 +46,16 @@ for module in casa_docker_image casa_singularity_image casa_release_plan subuser
         exit 1
     fi
     echo "module examples: $module: $expected tasks ran, none failed, in $((SECONDS - started))s"
+done
+
+# The guides' plays: roles skip tasks by design, so every play must run and none may fail.
+for playbook in "$work"/playbooks/guide_*.yml; do
+    guide="$(basename "$playbook" .yml)"
+    echo "== the plays of ${guide#guide_}.rst"
+    started=$SECONDS
+    ansible-playbook "$playbook" | tee "$work/$guide.log"
+    grep -Eq '^localhost +: ok=[1-9][0-9]* .*failed=0 ' "$work/$guide.log" \
+        || { echo "FAIL: $guide: a play failed"; exit 1; }
+    echo "module examples: ${guide#guide_}.rst: $(grep -c '^PLAY \[' "$work/$guide.log") plays ran, none failed, in $((SECONDS - started))s"
 done
 echo "module examples: all checks passed"

@@ -9,6 +9,7 @@
 #   sif, www/download, www/release   empty output directories
 #   subuser-repository          a subuser repository checked out on disk
 #   git/...                     bare git repositories standing for the remote ones
+#   guide, guide-demo           what the guides' plays write to, and their demo components
 # Every image starts FROM BASE, the image the first casa_docker_image example bootstraps. The
 # fixtures have no RUN step (LABEL, ENV, COPY only): building them needs no container network.
 # Usage: make_fixtures.sh WORK COLLECTION_DIR BASE
@@ -22,6 +23,9 @@ mkdir -p "$work"/{playbooks/release,sif,www/download,www/release,git/casa,git/mi
 ln -sfn "$collection/examples" "$work/examples"
 
 bash "$collection/examples/components/make-demo-remotes.sh" "$work/demo" >/dev/null
+# The guides' release plan plays get demo remotes of their own.
+bash "$collection/examples/components/make-demo-remotes.sh" "$work/guide-demo" >/dev/null
+mkdir -p "$work/guide"
 cp "$work/demo/components.yml" "$work/playbooks/release/components.yml"
 printf 'ignore:\n  component: []\n  project: [legacy]\n' > "$work/playbooks/release/decisions.yml"
 printf 'registry_user: casa-docsite\nregistry_password: not-a-real-secret\n' > "$work/vars.yml"
