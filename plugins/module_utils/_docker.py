@@ -265,25 +265,28 @@ class DockerClient:
                 raise
         return self._with_retries('look up %s in its registry' % reference, lookup)
 
-    def pull(self, repository, tag, auth=None):
-        """Pull repository:tag. Returns the local image ID after the pull."""
+    def pull(self, repository, tag, auth=None, on_line=None):
+        """Pull repository:tag. Returns the local image ID after the pull. ``on_line`` gets the
+        layer status lines (not the byte counts) for a live log."""
         reference = '%s:%s' % (repository, tag)
 
         def attempt():
-            push_stream_digest(self.api.pull(repository, tag=tag, stream=True, decode=True, auth_config=auth))
+            push_stream_digest(self.api.pull(repository, tag=tag, stream=True, decode=True, auth_config=auth),
+                               on_line)
             return self.image_id(reference)
         image_id = self._with_retries('pull %s' % reference, attempt)
         if not image_id:
             raise DockerError('Pulling %s finished but the daemon has no such image' % reference)
         return image_id
 
-    def push(self, repository, tag, auth=None):
-        """Push repository:tag. Returns the manifest digest the registry stored."""
+    def push(self, repository, tag, auth=None, on_line=None):
+        """Push repository:tag. Returns the manifest digest the registry stored. ``on_line`` gets
+        the layer status lines (not the byte counts) for a live log."""
         reference = '%s:%s' % (repository, tag)
 
         def attempt():
             return push_stream_digest(self.api.push(repository, tag=tag, stream=True, decode=True,
-                                                    auth_config=auth))
+                                                    auth_config=auth), on_line)
         digest = self._with_retries('push %s' % reference, attempt)
         return digest or self.registry_digest(repository, tag, auth=auth)
 
@@ -343,15 +346,18 @@ class BuildProgress:
                     failed_step=self.step, build_log_tail=list(self.tail), error=self.error)
 
 
-def push_stream_digest(lines):
+def push_stream_digest(lines, on_line=None):
     """The manifest digest of a push (or pull) progress stream; the stream's error raises.
 
     The daemon reports the pushed digest only in an ``aux`` record (``{"Tag", "Digest", "Size"}``).
+    ``on_line`` gets each status line but the byte counts, which come many times a second.
     """
     digest = None
     for line in lines:
         if line.get('error') or line.get('errorDetail'):
             raise DockerError((line.get('errorDetail') or {}).get('message') or line.get('error'))
+        if on_line and line.get('status') and not (line.get('progressDetail') or {}).get('current'):
+            on_line('%s: %s' % (line['id'], line['status']) if line.get('id') else line['status'])
         aux = line.get('aux')
         if isinstance(aux, dict) and aux.get('Digest'):
             digest = aux['Digest']

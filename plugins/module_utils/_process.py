@@ -115,26 +115,47 @@ class Result:
 
 
 def run(argv, what=None, cwd=None, env=None, input_data=None, check=True, output_path=None,
-        merge_stderr=False):
+        merge_stderr=False, on_line=None):
     """Run ``argv`` to completion and return its Result (stdout and stderr as bytes).
 
     ``env`` entries are added to our environment in the C locale. With ``check``, a non-zero
     exit raises ProcessError naming ``what`` (default: the tool); ``output_path`` is where the
-    tool writes, for the full-disk hint.
+    tool writes, for the full-disk hint. ``on_line`` gets each line of stdout (decoded) as the
+    tool prints it, for a live log (no ``input_data`` then).
     """
     argv = [str(arg) for arg in argv]
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=environment(env), input=input_data,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-                              stdin=None if input_data is not None else subprocess.DEVNULL, check=False)
+        if on_line is not None:
+            rc, stdout, stderr = _streamed(argv, cwd, env, merge_stderr, on_line)
+        else:
+            proc = subprocess.run(argv, cwd=cwd, env=environment(env), input=input_data,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                                  stdin=None if input_data is not None else subprocess.DEVNULL, check=False)
+            rc, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
     except OSError as exc:
         raise _start_error(argv, exc)
-    result = Result(argv, proc.returncode, proc.stdout, proc.stderr or b'')
-    if check and proc.returncode != 0:
-        raise failure(what or os.path.basename(argv[0]), argv, proc.returncode, result.stderr,
+    result = Result(argv, rc, stdout, stderr or b'')
+    if check and rc != 0:
+        raise failure(what or os.path.basename(argv[0]), argv, rc, result.stderr,
                       result.stdout, output_path)
     return result
+
+
+def _streamed(argv, cwd, env, merge_stderr, on_line):
+    """Run ``argv`` handing each stdout line to ``on_line`` as it comes: (rc, stdout, stderr)."""
+    with tempfile.TemporaryFile() as stderr_file:
+        proc = subprocess.Popen(argv, cwd=cwd, env=environment(env), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT if merge_stderr else stderr_file)
+        stdout = []
+        with proc.stdout:
+            for line in iter(proc.stdout.readline, b''):
+                stdout.append(line)
+                on_line(_text(line).rstrip('\n'))
+        rc = proc.wait()
+        stderr_file.seek(0)
+        return rc, b''.join(stdout), stderr_file.read()
 
 
 class Process:

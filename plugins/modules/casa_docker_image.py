@@ -31,6 +31,7 @@ author:
 extends_documentation_fragment:
   - casa.distro.docker
   - casa.distro.docker.registry
+  - casa.distro.live_log
   - casa.distro.attributes
 attributes:
   check_mode:
@@ -423,6 +424,17 @@ build_log_tail:
   returned: when a build failed
   type: list
   elements: str
+log_path:
+  description: The live log the builds, bootstraps, pulls and pushes of this task wrote to (O(log_path)).
+  returned: when O(log_path) is set, outside check mode
+  type: str
+  sample: /var/log/casa-distro/images-build1.log
+log_lines:
+  description: The progress lines of this task (build output, debootstrap output, layer status of pulls
+    and pushes), the last 2000 at most.
+  returned: with C(-v)
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -464,6 +476,7 @@ def main():
         pending_bases=dict(type='list', elements='str', default=[]),
         prune=dict(type='str', choices=['none', 'superseded'], default='none'),
         context_hash_cache=dict(type='path', default='~/.cache/casa_distro/context-digests.json'),
+        log_path=dict(type='path'),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -473,7 +486,8 @@ def main():
         required_if=[('source', 'bootstrap', ('bootstrap', 'name'))],
     )
     require_library(module, _docker.HAS_DOCKER, 'docker', _docker.DOCKER_IMPORT_ERROR)
-    run_module(module, lambda module: DockerImageManager(module.params, docker_client(module), module.check_mode, module.warn))
+    run_module(module, lambda module: DockerImageManager(module.params, docker_client(module), module.check_mode,
+                                                         module.warn, module._verbosity))
 
 
 if __name__ == '__main__':

@@ -63,7 +63,8 @@ class BaseImages:
         repository, tag = split_reference(reference)
         if self.task.check_mode:
             return self._predict(reference, repository, tag, local)
-        after = client.pull(repository, tag, auth=self.task.auth())
+        self.task.log.write('--- pulling base image %s' % reference)
+        after = client.pull(repository, tag, auth=self.task.auth(), on_line=self.task.log.write)
         before = local['Id'] if local else None
         if after == before:
             return BaseImage(after)

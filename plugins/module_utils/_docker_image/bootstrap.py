@@ -47,7 +47,8 @@ def bootstrap_image(task, image):
 
 
 def _debootstrap(task, image, spec, digest):
-    runner = Debootstrap(work_dir=spec.get('work_dir'))
+    task.log.write('--- bootstrapping %s from %s %s' % (image.reference, spec['suite'], normalize_spec(spec)['mirror']))
+    runner = Debootstrap(work_dir=spec.get('work_dir'), on_line=task.log.write)
     scratch, rootfs = runner.build_rootfs(spec)
     try:
         changes, _labels = import_changes(spec, digest)

@@ -115,11 +115,12 @@ def _build(task, image, entries, labels):
             staging = tempfile.mkdtemp(prefix='casa-context-')
             build_context.stage_context(entries, staging)
             context = staging
+        task.log.write('--- building %s from %s' % (image.reference, image.recipe_dir))
         image_id, _log = task.client.build(
             context, tag=image.reference, dockerfile=image.dockerfile,
             buildargs=params.get('build_args'), labels=labels,
             target=params.get('target'), network_mode=params.get('network'),
-            pull=False, nocache=params.get('nocache'),
+            pull=False, nocache=params.get('nocache'), on_line=task.log.write,
             context_paths=[entry.relpath for entry in entries])
         return image_id
     finally:

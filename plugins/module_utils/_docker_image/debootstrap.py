@@ -73,9 +73,11 @@ def import_changes(spec, digest):
 class Debootstrap:
     """Runs debootstrap into a scratch directory and streams the result as a tar archive."""
 
-    def __init__(self, executable=None, work_dir=None):
+    def __init__(self, executable=None, work_dir=None, on_line=None):
         self.executable = executable or shutil.which('debootstrap') or '/usr/sbin/debootstrap'
         self.work_dir = work_dir
+        # debootstrap's output, line by line as it runs, for a live log.
+        self.on_line = on_line
 
     def build_rootfs(self, spec):
         """Run debootstrap; returns (scratch directory, root filesystem inside it)."""
@@ -88,7 +90,7 @@ class Debootstrap:
         rootfs = os.path.join(scratch, 'rootfs')
         argv = debootstrap_argv(spec, rootfs, self.executable)
         result = run(argv, what='debootstrap', env={'DEBIAN_FRONTEND': 'noninteractive'}, check=False,
-                     merge_stderr=True)
+                     merge_stderr=True, on_line=self.on_line)
         if result.rc != 0:
             output = result.text.splitlines()
             self.cleanup(scratch)

@@ -24,6 +24,7 @@ from ansible_collections.casa.distro.plugins.module_utils._docker_image.registry
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.results import ImageResult, summary
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.selection import pull_policy, select
 from ansible_collections.casa.distro.plugins.module_utils._docker_image.templates import read_dockerfile
+from ansible_collections.casa.distro.plugins.module_utils._live_log import LiveLog
 from ansible_collections.casa.distro.plugins.module_utils._module import registry_auth
 
 
@@ -36,8 +37,9 @@ class DockerImageManager:
     their ImageResult through ``new_result``.
     """
 
-    def __init__(self, params, client, check_mode=False, warn=None):
+    def __init__(self, params, client, check_mode=False, warn=None, verbosity=0):
         self.params = params
+        self.verbosity = verbosity
         self.warn = warn
         self.client = client
         self.check_mode = check_mode
@@ -50,9 +52,21 @@ class DockerImageManager:
         self.digest_cache = FileDigestCache(params.get('context_hash_cache'))
         self.pruned = None  # prune=superseded: the images removed (a list)
         self.prune_actions = []
+        # Builds, bootstraps, pulls and pushes write their progress there as it comes; a dry
+        # run does none of them, so it writes no live log.
+        recipes = params.get('recipes') or []
+        recipes = [recipes] if isinstance(recipes, str) else recipes
+        self.log = LiveLog(None if check_mode else params.get('log_path'),
+                           title='casa_docker_image %s' % (params.get('name') or ', '.join(recipes)))
 
     # ------------------------------------------------------------------ entry point
     def run(self):
+        try:
+            return self._run()
+        finally:
+            self.log.close()
+
+    def _run(self):
         prune = check_prune_option(self.params)
         selection = select(self.params)
         images, self.unselected_dirs = selection.images, selection.unselected_dirs
@@ -98,6 +112,10 @@ class DockerImageManager:
         if self.pruned is not None:
             result['pruned'] = list(self.pruned)
             result['actions'].extend(self.prune_actions)
+        if self.log.path:
+            result['log_path'] = self.log.path
+        if self.verbosity >= 1:
+            result['log_lines'] = self.log.lines()
         return result
 
     def partial_results(self):

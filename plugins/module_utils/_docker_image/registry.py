@@ -37,7 +37,8 @@ def pull_image(task, image):
             _predict_pull(task, result, tag, reference)
             continue
         before = result.ids_before[reference]
-        after = task.client.pull(image.name, tag, auth=task.auth())
+        task.log.write('--- pulling %s' % reference)
+        after = task.client.pull(image.name, tag, auth=task.auth(), on_line=task.log.write)
         result.pulled[tag] = _repo_digest(task.client.inspect_image(after), image.name)
         if after != before:
             task.changed = True
@@ -69,7 +70,8 @@ def push_result(task, result):
             result.actions.append('Would push %s' % reference)
             task.changed = True
             continue
-        digest = task.client.push(image.name, tag, auth=task.auth())
+        task.log.write('--- pushing %s' % reference)
+        digest = task.client.push(image.name, tag, auth=task.auth(), on_line=task.log.write)
         result.pushed[tag] = digest
         if digest != remote_before:
             task.changed = True

@@ -114,6 +114,18 @@ def test_push_stream_digest_from_the_aux_record():
     assert _docker.push_stream_digest(lines) == 'sha256:' + 'a' * 64
 
 
+def test_push_stream_status_lines_reach_the_live_log_but_not_the_byte_counts():
+    seen = []
+    lines = [
+        {'status': 'The push refers to repository [127.0.0.1:5000/casa/run]'},
+        {'status': 'Pushing', 'progressDetail': {'current': 512, 'total': 4096}, 'id': 'a1b2'},
+        {'status': 'Pushed', 'progressDetail': {}, 'id': 'a1b2'},
+        {'progressDetail': {}, 'aux': {'Tag': '5.3', 'Digest': 'sha256:' + 'a' * 64, 'Size': 528}},
+    ]
+    _docker.push_stream_digest(lines, seen.append)
+    assert seen == ['The push refers to repository [127.0.0.1:5000/casa/run]', 'a1b2: Pushed']
+
+
 def test_pull_stream_digest_from_the_status_line():
     lines = [{'status': 'Pulling from casa/run', 'id': '5.3'},
              {'status': 'Digest: sha256:' + 'b' * 64},

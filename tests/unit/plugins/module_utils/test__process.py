@@ -31,6 +31,28 @@ def test_run_without_check_and_with_input():
     assert (result.rc, result.stdout) == (4, b'fed')
 
 
+def test_run_hands_each_line_over_before_the_tool_ends(tmp_path):
+    marker = tmp_path / 'seen'
+    seen = []
+
+    def on_line(line):
+        # The tool waits for this file: the line must arrive while it still runs.
+        seen.append(line)
+        marker.write_text(line)
+    script = 'echo first; while [ ! -s "$1" ]; do sleep 0.01; done; echo second; echo oops >&2; exit 2'
+    result = _process.run(['sh', '-c', script, 'sh', str(marker)], check=False, on_line=on_line)
+    assert seen == ['first', 'second'] and result.rc == 2
+    assert result.stdout == b'first\nsecond\n' and result.stderr == b'oops\n'
+
+
+def test_run_streaming_with_merged_stderr_fails_like_run():
+    lines = []
+    with pytest.raises(_process.ProcessError) as info:
+        _process.run(['sh', '-c', 'echo out; echo err >&2; exit 5'], what='the probe', merge_stderr=True,
+                     on_line=lines.append)
+    assert lines == ['out', 'err'] and info.value.details['rc'] == 5
+
+
 def test_a_missing_tool_is_a_clear_error():
     with pytest.raises(_process.ToolMissing, match=r'^no-such-tool-x is not installed on this host \(package x\)$'):
         _process.find_tool('no-such-tool-x', 'package x')

@@ -78,6 +78,8 @@ class FakeDockerClient:
         if self.fail_build and self.fail_build in tag:
             raise _docker.BuildError('Building %s failed at Step 2/2 : RUN false: returned a non-zero code: 1' % tag,
                                      failed_step='Step 2/2 : RUN false', build_log_tail=['Step 2/2 : RUN false'])
+        if on_line:
+            on_line('Step 1/1 : building %s' % tag)
         self.builds.append(dict(tag=tag, buildargs=dict(buildargs or {}), context_paths=list(context_paths or []),
                                 network_mode=network_mode, nocache=nocache, target=target))
         return self.add_image(tag, labels), []
@@ -97,16 +99,18 @@ class FakeDockerClient:
         entry = self.registry.get('%s:%s' % (repository, tag))
         return entry[0] if entry else None
 
-    def push(self, repository, tag, auth=None):
+    def push(self, repository, tag, auth=None, on_line=None):
         reference = '%s:%s' % (repository, tag)
         image_id = self.local[reference]
         digest = 'sha256:' + hashlib.sha256(image_id.encode()).hexdigest()
         self.registry[reference] = (digest, image_id)
         self.infos[image_id]['RepoDigests'].append('%s@%s' % (repository, digest))
         self.pushes.append((reference, auth))
+        if on_line:
+            on_line('%s: Pushed' % image_id[7:19])
         return digest
 
-    def pull(self, repository, tag, auth=None):
+    def pull(self, repository, tag, auth=None, on_line=None):
         reference = '%s:%s' % (repository, tag)
         if reference not in self.registry:
             raise _docker.DockerError('Cannot pull %s (after 1 attempt(s)) on %s: manifest unknown' % (reference, self.docker_host))

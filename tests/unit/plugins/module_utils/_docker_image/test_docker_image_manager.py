@@ -27,8 +27,8 @@ def params(family, **extra):
     return values
 
 
-def run(client, family, check_mode=False, **extra):
-    manager = DockerImageManager(params(family, **extra), client, check_mode)
+def run(client, family, check_mode=False, verbosity=0, **extra):
+    manager = DockerImageManager(params(family, **extra), client, check_mode, verbosity=verbosity)
     return manager, manager.run()
 
 
@@ -434,3 +434,26 @@ def test_no_pruned_result_without_prune(client, family):
     client.add_image('base/debian:12')
     _manager, result = run(client, family)
     assert 'pruned' not in result
+
+
+# ------------------------------------------------------------------ live log
+
+def test_builds_and_pushes_go_to_the_live_log_as_they_come(client, family, tmp_path):
+    client.add_image('base/debian:12')
+    path = str(tmp_path / 'logs' / 'images.log')
+    _manager, result = run(client, family, push=True, log_path=path, verbosity=1)
+    with open(path) as handle:
+        text = handle.read()
+    for reference in ('reg/run:latest', 'reg/dev:1', 'reg/tool:1'):
+        assert text.index('--- building %s' % reference) < text.index('Step 1/1 : building %s' % reference)
+        assert '--- pushing %s' % reference in text
+    assert text.index('Step 1/1 : building reg/tool:1') < text.index('--- pushing reg/run:latest')
+    assert result['log_path'] == path and result['log_lines'][0].startswith('--- building reg/run:latest')
+    assert ': Pushed' in result['log_lines'][-1]
+
+
+def test_a_dry_run_writes_no_live_log_and_the_lines_need_verbose(client, family, tmp_path):
+    client.add_image('base/debian:12')
+    path = tmp_path / 'images.log'
+    _manager, result = run(client, family, check_mode=True, log_path=str(path))
+    assert not path.exists() and 'log_path' not in result and 'log_lines' not in result
