@@ -64,6 +64,7 @@ author:
 extends_documentation_fragment:
   - casa.distro.docker
   - casa.distro.docker.registry
+  - casa.distro.live_log
   - casa.distro.attributes
 attributes:
   check_mode:
@@ -410,6 +411,17 @@ stderr:
   description: The end of the failing command's error output.
   returned: when an external tool failed
   type: str
+log_path:
+  description: The live log the steps of this task were written to (O(log_path)).
+  returned: when O(log_path) is set, outside check mode
+  type: str
+  sample: /var/log/casa-distro/sif-build1.log
+log_lines:
+  description: The progress lines and actions of this task (save, flatten, squashfs, the tool's own
+    output with a tool back end, the copy into the download area).
+  returned: with C(-v)
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -430,6 +442,7 @@ def main():
         backend=dict(type='str', choices=list(BACKENDS), default='auto'),
         compression=dict(type='str', choices=list(COMPRESSIONS), default='gzip'),
         jobs=dict(type='int'),
+        log_path=dict(type='path'),
         dockerfile=dict(type='path'),
         force=dict(type='bool', default=False),
         metadata=dict(type='dict'),

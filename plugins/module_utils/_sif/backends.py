@@ -47,13 +47,14 @@ def tool_recipe(archive, labels):
     return '\n'.join(lines) + '\n'
 
 
-def build_with_tool(backend, tmp_sif, recipe, compression, jobs):
-    """``<backend> build`` of ``recipe`` into ``tmp_sif``; returns the labels of the SIF built."""
+def build_with_tool(backend, tmp_sif, recipe, compression, jobs, on_line=None):
+    """``<backend> build`` of ``recipe`` into ``tmp_sif``; returns the labels of the SIF built.
+    ``on_line`` gets the tool's output as it prints it (a live log)."""
     argv = [find_tool(backend), 'build', '--force', '--mksquashfs-args',
             '-comp %s -processors %d' % (compression, jobs), tmp_sif, recipe]
     what = '%s build' % backend
     # The tool reports progress and errors on both streams: keep them in their order.
-    result = run(argv, what, merge_stderr=True, check=False, output_path=tmp_sif)
+    result = run(argv, what, merge_stderr=True, check=False, output_path=tmp_sif, on_line=on_line)
     if result.rc != 0:
         error = failure(what, result.argv, result.rc, b'', result.stdout, tmp_sif)
         raise SifError(error.msg, **error.details)

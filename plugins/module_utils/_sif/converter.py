@@ -252,9 +252,11 @@ class SingularityConverter(SifTask):
         squashfs = os.path.join(work, 'rootfs.sqfs')
         jobs = self.params.get('jobs') or cpu_count()
         present = PathIndex()
+        self.log.write('flattening the layers into a squashfs (%s, %d job(s))' % (self.params['compression'], jobs))
         make_squashfs(flattened_filesystem(archive, work, present), squashfs, self.params['compression'], jobs,
                       entries, epoch, present=present)
         os.unlink(archive)
+        self.log.write('squashfs done (%d MiB); assembling the SIF' % (os.path.getsize(squashfs) >> 20))
         runscript = next(entry[3] for entry in entries if entry[0] == '.singularity.d/runscript')
         metadata = inspect_metadata(labels, deffile, runscript, env_scripts, HEADER)
         oci_config = dict((key, source.config.get(key)) for key in OCI_CONFIG_KEYS if source.config.get(key))
@@ -271,9 +273,11 @@ class SingularityConverter(SifTask):
         """``docker save`` of the source image into the work directory: its layers, not a
         container's filesystem, are what the SIF holds."""
         archive = os.path.join(work, 'image.tar')
+        self.log.write('--- saving %s (%s) from the daemon' % (source.reference, source.image_id[:19]))
         with open(archive, 'wb') as handle:
             for chunk in self.client.saved_image(source.image_id, chunk_size=CHUNK):
                 handle.write(chunk)
+        self.log.write('saved %d MiB' % (os.path.getsize(archive) >> 20))
         return archive
 
     def convert_with_tool(self, source, tmp_sif, work, backend):
@@ -284,8 +288,9 @@ class SingularityConverter(SifTask):
         recipe = os.path.join(work, 'image.def')
         with open(recipe, 'w', encoding='utf-8') as handle:
             handle.write(tool_recipe(archive, ours))
+        self.log.write('--- %s build of %s' % (backend, source.reference))
         built = build_with_tool(backend, tmp_sif, recipe, self.params['compression'],
-                                self.params.get('jobs') or cpu_count())
+                                self.params.get('jobs') or cpu_count(), on_line=self.log.write)
         built.update(ours)
         return built
 

@@ -274,6 +274,7 @@ class Publisher(SifTask):
             data, run = with_lineage(metadata, published_builds(publish_dir))
             data.update(build_number=number, size=size,
                         publication_time=datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat())
+            self.log.write('--- placing %s (%d MiB) as %s' % (src, size >> 20, target))
             try:
                 self._place(src, target, publish_dir, data)
             except OSError as exc:

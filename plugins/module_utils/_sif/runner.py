@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from ansible_collections.casa.distro.plugins.module_utils import _docker
+from ansible_collections.casa.distro.plugins.module_utils._live_log import live_log_result
 from ansible_collections.casa.distro.plugins.module_utils._module import docker_client, require_library
 from ansible_collections.casa.distro.plugins.module_utils._sif import deffile
 from ansible_collections.casa.distro.plugins.module_utils._sif.converter import SingularityConverter
@@ -18,6 +19,7 @@ class SingularityImageRunner:
     """One task of casa_singularity_image: a Publisher or a SingularityConverter."""
 
     def __init__(self, module):
+        self.module = module
         params = module.params
         if params['state'] == 'published':
             self.worker = Publisher(params, module.check_mode)
@@ -28,7 +30,12 @@ class SingularityImageRunner:
             self.worker = SingularityConverter(params, docker_client(module), module.check_mode)
 
     def run(self):
-        return self.worker.run()
+        try:
+            result = self.worker.run()
+        finally:
+            self.worker.finish_log()
+        result.update(live_log_result(self.module, self.worker.log))
+        return result
 
     def partial_results(self):
         return self.worker.partial_results()

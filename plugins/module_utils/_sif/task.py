@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+from ansible_collections.casa.distro.plugins.module_utils._live_log import LiveLog
+
 
 class SifTask:
-    """A task's actions, whether it changed anything, and the result fields known so far."""
+    """A task's actions, whether it changed anything, the result fields known so far, and the
+    live log its long steps (save, flatten, squashfs, copy) report to as they start."""
 
     def __init__(self, params, check_mode=False):
         self.params = params
@@ -16,6 +19,15 @@ class SifTask:
         self.actions = []
         self.changed = False
         self.result = {}
+        # A dry run converts and copies nothing, so it writes no live log.
+        self.log = LiveLog(None if check_mode else params.get('log_path'),
+                           title='casa_singularity_image %s' % (params.get('state') or 'present'))
+
+    def finish_log(self):
+        """Write what the task did to the live log and close it."""
+        for action in self.actions:
+            self.log.write(action)
+        self.log.close()
 
     def partial_results(self):
         """What was done before a failure (an image pulled, a directory created, a build published...)."""

@@ -89,6 +89,21 @@ def test_publish_query_then_publish(tmp_path, capsys):
     assert (publish_dir / 'casa-run-5.3-1.sif').read_bytes() == data
 
 
+def test_publish_reports_to_the_live_log(tmp_path, capsys):
+    data = sif_payload(b'image' * 100)
+    publish_dir = tmp_path / 'www'
+    publish_dir.mkdir()
+    src = tmp_path / 'casa-run.sif'
+    src.write_bytes(data)
+    log = tmp_path / 'logs' / 'sif.log'
+    failed, done = run_module(capsys, {'state': 'published', 'publish_dir': str(publish_dir), 'src': str(src),
+                                       'metadata': side_of(data), 'log_path': str(log), '_ansible_verbosity': 1})
+    assert not failed and done['published'] and done['log_path'] == str(log)
+    text = log.read_text()
+    assert text.index('--- placing %s' % src) < text.index('Published %s as casa-run-5.3-1.sif (build 1)' % src)
+    assert done['log_lines'][-1] == done['actions'][-1]
+
+
 def test_publish_refuses_a_sha256_leading_out_of_publish_dir(tmp_path, capsys):
     data = sif_payload(b'image')
     publish_dir = tmp_path / 'deep' / 'er' / 'www'
