@@ -5,8 +5,8 @@
 # message, `ansible-playbook casa.distro.release`, a dry run on the fresh set-up that says what it
 # would do and creates nothing, a real run, and a dry run afterwards with nothing to do. Image
 # names are typed once: the SIF and subuser stages take them from casa_built_images.
-# Provisioning is left out: it would reconfigure this machine's shared registry and download
-# server (release_multihost provisions real hosts).
+# Provisioning runs only in the dry run: for real it would reconfigure this machine's shared
+# registry and download server (release_multihost provisions real hosts).
 set -euo pipefail
 
 # ansible-test runs this from a copy of the target: find the collection through the collection path.
@@ -64,6 +64,7 @@ nothing_created() {  # nothing_created WHEN: no image, SIF, publication or subus
     local made
     made="$(cd "$state" && find . -mindepth 1 -maxdepth 1 ! -name demo)"
     [ -z "$made" ] || { echo "FAIL: $1: files made in the state directory: $made"; exit 1; }
+    if [ -e "$work/etc" ] || [ -e "$work/log" ]; then echo "FAIL: $1: download server files made"; exit 1; fi
 }
 
 echo "== the playbook of the collection: ansible-playbook casa.distro.release --list-tasks"
@@ -97,8 +98,11 @@ expect empty-rest "stage package: nothing configured (collection_package_enabled
 for log in empty-images-tag empty-images-var empty-sif empty-rest; do recap "$log" 0; done
 nothing_created "stages with nothing configured"
 
-echo "== dry run on the fresh set-up: says what it would do, makes nothing"
-run check1 --check -e "$stages"
+echo "== dry run of every stage on the fresh set-up: says what it would do, makes nothing"
+# Provisioning only in this dry run: the download server's files go under $work.
+run check1 --check -e '{"casa_stages": ["provision", "plan", "images", "sif", "publish", "subuser", "workflows", "package"]}' \
+    -e "publish_server_config_dir=$work/etc" -e "publish_server_log_dir=$work/log"
+expect check1 "$work/etc"
 expect check1 "Would bootstrap ${prefix}debian:bookworm"
 expect check1 "Would build ${prefix}casa-run:latest (parent ${prefix}debian:bookworm would be rebuilt)"
 expect check1 "Would build ${prefix}casa-tool:1.0 (parent ${prefix}casa-dev:latest would be rebuilt)"
