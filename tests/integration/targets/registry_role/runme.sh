@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The registry role on real hosts: two containers with their own sshd, filesystem and address,
-# reached by Ansible as casa (passwordless sudo, become). Host a runs the registry (TLS with the
-# CA the role creates, htpasswd); host b runs its own Docker Engine, trusts the CA through the
-# role's trust entry point, logs in, pushes and pulls. The passwords are random for each run and
-# must appear in no output, log or file the test keeps.
+# The registry role on real hosts: containers with their own sshd, filesystem and address, reached
+# by Ansible as casa (passwordless sudo, become). Host a runs the registry detached (no init
+# system; TLS with the CA the role creates, htpasswd); host b runs its own Docker Engine, trusts
+# the CA through the role's trust entry point, logs in, pushes and pulls. Host c boots systemd and
+# runs the registry as a service with the certificate of a site CA, through a reboot. The
+# passwords are random for each run and must appear in no output, log or file the test keeps.
 set -euo pipefail
 
 # ansible-test runs this from a copy of the target: find the collection through the collection path.
@@ -15,8 +16,9 @@ done
 [ -n "$top" ] || { echo "FAIL: casa.distro not found in ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-}"; exit 1; }
 work="$(mktemp -d /var/tmp/casa-registry.XXXXXX)"
 hosts=(a b)
+containers=(a b c)
 cleanup() {
-    for host in "${hosts[@]}"; do docker rm -f "casa-registry-$host" >/dev/null 2>&1 || true; done
+    for host in "${containers[@]}"; do docker rm -f "casa-registry-$host" >/dev/null 2>&1 || true; done
     docker network rm casa-registry-net >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -31,18 +33,23 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/id"
 docker network rm casa-registry-net >/dev/null 2>&1 || true
 docker network create casa-registry-net >/dev/null
 # Only casa may log in (root has no key): everything root does goes through sudo.
-for host in "${hosts[@]}"; do
+start_host() {
+    local host="$1" image="$2"; shift 2
     mkdir -p "$work/$host-docker"
     docker rm -f "casa-registry-$host" >/dev/null 2>&1 || true
     docker run -d --name "casa-registry-$host" --hostname "casa-registry-$host" --network casa-registry-net \
         --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \
         --security-opt apparmor=unconfined --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
         -v "$work/$host-docker:/var/lib/docker" -v "$work/id.pub:/home/casa/.ssh/authorized_keys:ro" \
-        casa-registry/ssh-host:1 >/dev/null
-done
+        "$@" "$image" >/dev/null
+}
+for host in "${hosts[@]}"; do start_host "$host" casa-registry/ssh-host:1; done
+# c boots systemd (halted by SIGRTMIN+3, so that docker restart shuts it down cleanly).
+start_host c casa-registry/systemd-host:1 --tmpfs /run/lock -e container=docker --stop-signal SIGRTMIN+3
 address() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "casa-registry-$1"; }
 ip_a="$(address a)"
 ip_b="$(address b)"
+ip_c="$(address c)"
 registry="$ip_a:5443"
 in_host() { local host="$1"; shift; docker exec "casa-registry-$host" "$@"; }
 
@@ -68,6 +75,18 @@ secrets 1 "$password1"
 secrets 2 "$password2"
 secrets 3 "$password3"
 
+# The site's own CA and a certificate for the name clients use to reach c (not its address, which
+# a restart of the container may change).
+site_name=registry.site.test
+mkdir -p "$work/site"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/site/ca.key" -subj "/CN=casa-registry site CA" -days 2 \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign -out "$work/site/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$work/site/server.key" -subj "/CN=$site_name" -out "$work/site/server.csr" 2>/dev/null
+openssl x509 -req -in "$work/site/server.csr" -CA "$work/site/ca.crt" -CAkey "$work/site/ca.key" -set_serial 7 -days 2 \
+    -extfile <(printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$site_name") -out "$work/site/server.crt" 2>/dev/null
+# A line of the site's key, to look for in the outputs as for the passwords.
+site_key_line="$(sed -n 2p "$work/site/server.key")"
+
 cat >"$work/inventory.yml" <<INVENTORY
 all:
   vars:
@@ -87,6 +106,14 @@ all:
       hosts:
         b:
           ansible_host: $ip_b
+    site_registry_hosts:
+      hosts:
+        c:
+          ansible_host: $ip_c
+          registry_names: [$site_name]
+          registry_tls_certificate: "{{ lookup('file', '$work/site/server.crt') }}"
+          registry_tls_key: "{{ lookup('file', '$work/site/server.key') }}"
+          registry_tls_ca_certificate: "{{ lookup('file', '$work/site/ca.crt') }}"
 INVENTORY
 export ANSIBLE_LOG_PATH="$work/ansible.log"
 play() { ansible-playbook -i "$work/inventory.yml" "$@"; }
@@ -199,12 +226,47 @@ docker exec -i casa-registry-b docker login -u reader --password-stdin "$registr
 in_host b docker pull "$registry/casa-registry/tiny:2" >"$work/pull-gc.log" 2>&1 || fail "the pull after garbage collection failed"
 in_host b docker logout "$registry" >/dev/null
 
-echo "== the passwords appear in no output or log"
+echo "== c boots systemd: the registry is an enabled service, with the site's certificate"
+in_host c systemctl is-system-running --wait >/dev/null 2>&1 || true
+play deploy-site.yml -e "@$work/secrets-2.yml" >"$work/site1.log"
+site_code() {  # the address of c may change when it restarts
+    curl -s -o /dev/null -w '%{http_code}' --cacert "$work/site/ca.crt" \
+        --resolve "$site_name:5000:$(address c)" "$@" "https://$site_name:5000/v2/"
+}
+check_site() {
+    [ "$(in_host c systemctl is-enabled casa-distro-registry-tls.service)" = enabled ] || fail "the registry service is not enabled on c ($1)"
+    [ "$(in_host c systemctl is-active casa-distro-registry-tls.service)" = active ] || fail "the registry service is not running on c ($1)"
+    # Debian's own registry service would listen on :5000 without authentication.
+    if in_host c systemctl is-enabled --quiet docker-registry.service; then fail "docker-registry.service is enabled on c ($1)"; fi
+    [ "$(site_code)" = 401 ] || fail "anonymous /v2/ on c is not 401 ($1)"
+    [ "$(site_code -u "pusher:$password2")" = 200 ] || fail "the password is refused on c ($1)"
+    [ "$(site_code -u "pusher:$password1")" = 401 ] || fail "a wrong password is accepted on c ($1)"
+}
+check_site "after the first run"
+[ "$(in_host c stat -c '%U:%G %a' /etc/casa-distro/registry/tls/server.key)" = "root:docker-registry 640" ] \
+    || fail "the site's key on c is not root:docker-registry 640"
+play deploy-site.yml -e "@$work/secrets-2.yml" >"$work/site2.log"
+summary_ok "$work/site2.log" c 0 || fail "the second run on c changed something"
+
+echo "== c reboots: the registry comes back by itself"
+docker restart -t 30 casa-registry-c >/dev/null
+for _ in $(seq 1 60); do
+    state="$(in_host c systemctl is-system-running 2>/dev/null || true)"
+    case "$state" in running|degraded) break ;; esac
+    sleep 1
+done
+for _ in $(seq 1 30); do [ "$(site_code)" = 401 ] && break; sleep 1; done
+check_site "after a reboot"
+play deploy-site.yml -e "@$work/secrets-2.yml" -e "ansible_host=$(address c)" >"$work/site3.log"
+summary_ok "$work/site3.log" c 0 || fail "the run after the reboot of c changed something"
+
+echo "== the passwords and the site's key appear in no output or log"
+in_host c sh -c 'cat /var/log/casa-distro/*.log' >"$work/registry-c.log"
 in_host a sh -c 'cat /var/log/casa-distro/*.log' >"$work/registry-a.log"
 in_host a cat /etc/casa-distro/registry/config.yml >"$work/config-a.yml"
 in_host b cat /var/log/dockerd.log >"$work/dockerd-b.log"
-for secret in "$password1" "$password2" "$password3" "$reader_password"; do
-    found="$(grep -rlF --exclude='secrets-*.yml' --exclude-dir='?-docker' -- "$secret" "$work" || true)"
+for secret in "$password1" "$password2" "$password3" "$reader_password" "$site_key_line"; do
+    found="$(grep -rlF --exclude='secrets-*.yml' --exclude-dir='?-docker' --exclude-dir=site -- "$secret" "$work" || true)"
     [ -z "$found" ] || fail "a password appears in: $found"
 done
 echo "registry role: all checks passed"
