@@ -138,6 +138,11 @@ grep -q 'registry_users must list at least one user.*"bad:name"' "$work/bad.log"
     || { grep -E 'fatal|msg' "$work/bad.log" | head -5; fail "no clear message for a bad user name"; }
 if in_host a test -e /usr/bin/docker-registry; then fail "the registry was installed despite the bad input"; fi
 
+echo "== check mode on a fresh host: a change is reported, nothing is installed"
+play deploy.yml -e "@$work/secrets-1.yml" --check --limit a >"$work/check0.log"
+summary_ok "$work/check0.log" a '[1-9][0-9]*' || fail "check mode on a fresh host reports no change"
+if in_host a test -e /usr/bin/docker-registry; then fail "check mode installed the registry"; fi
+
 echo "== first run (with -vvv, so that even verbose output is searched for the passwords)"
 start=$SECONDS
 play deploy.yml -e "@$work/secrets-1.yml" -vvv >"$work/run1.log"
