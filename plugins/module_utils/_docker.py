@@ -246,8 +246,9 @@ class DockerClient:
         return self._with_retries('look up %s in its registry' % reference, lookup)
 
     def pull(self, repository, tag, auth=None):
-        """Pull repository:tag. Returns the local image ID after the pull."""
-        reference = '%s:%s' % (repository, tag)
+        """Pull repository:tag, or repository@tag when ``tag`` is a digest. Returns the local image
+        ID after the pull."""
+        reference = '%s%s%s' % (repository, '@' if tag.startswith('sha256:') else ':', tag)
 
         def attempt():
             push_stream_digest(self.api.pull(repository, tag=tag, stream=True, decode=True, auth_config=auth))

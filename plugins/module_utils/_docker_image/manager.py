@@ -44,7 +44,7 @@ class DockerImageManager:
         self.changed = False
         self.unselected_dirs = set()
         self.warnings = []
-        self.bases = BaseImages(self, pull_policy(params.get('pull')))
+        self.bases = BaseImages(self, pull_policy(params.get('pull')), digests=params.get('base_digests'))
         self.digest_cache = FileDigestCache(params.get('context_hash_cache'))
 
     # ------------------------------------------------------------------ entry point
@@ -85,6 +85,7 @@ class DockerImageManager:
 
     def summary(self):
         result = summary(self.results, self.changed)
+        result['bases'] = [base.as_dict() for base in self.bases.resolved.values()]
         if self.warnings:
             result['ignored_dependencies'] = list(self.warnings)
         return result
