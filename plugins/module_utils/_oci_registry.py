@@ -21,9 +21,9 @@ import re
 import socket
 import tempfile
 import time
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urljoin
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import urlencode, urljoin
 from ansible.module_utils.urls import Request
 
 from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError, InputError

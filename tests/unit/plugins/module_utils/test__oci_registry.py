@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 import io
+from urllib.error import HTTPError, URLError
 
 import pytest
-
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 
 from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
 from ansible_collections.casa.distro.plugins.module_utils._oci_registry import (
