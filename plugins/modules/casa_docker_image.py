@@ -160,7 +160,7 @@ options:
   base_digests:
     description:
       - Base images to use at a given manifest digest, as a mapping from the reference a C(FROM) line
-        names (C(name:tag)) to its digest (C(sha256:...)): typically a parent that another build host
+        names (C(name:tag)) to its digest (C(sha256:...)), typically a parent that another build host
         built and pushed, with the digest that host reported in RV(images[].pushed).
       - Such a base is pulled as C(name@digest) unless the daemon already holds that manifest, and tagged
         as the reference, whatever O(pull) says and even when a recipe of the trees builds it (left out of

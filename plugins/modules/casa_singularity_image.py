@@ -64,7 +64,7 @@ description:
     chunks (the module's memory does not grow with its size) and is not sent again when the registry holds it
     already; RV(reference) pins what was pushed by digest.
   - O(state=published) with O(source) downloads the SIF from its registry to the publish host (by digest,
-    its sha256 checked while it streams) instead of waiting for an upload, and publishes it in the same task:
+    its sha256 checked while it streams) instead of waiting for an upload, and publishes it in the same task;
     the SIF goes from build host to publish host through the registry, never through the Ansible controller.
 author:
   - casa.distro developers (@casa-distro)
@@ -345,8 +345,10 @@ source_reference:
   returned: state=present
   type: str
 source_digest:
-  description: Registry digest of the source image, when it has one.
-  returned: state=present
+  description:
+    - With O(state=present), the registry digest of the source image, when it has one.
+    - With O(state=published) and O(source), the manifest digest of O(source), when the SIF was downloaded from it.
+  returned: state=present; state=published with source, when downloaded
   type: str
 arch:
   description: Architecture of the image and of the SIF's system partition.
@@ -390,10 +392,6 @@ pushed:
   description: Whether O(state=pushed) stored a new manifest under the tag.
   returned: state=pushed
   type: bool
-source_digest:
-  description: The manifest digest of O(source), when the SIF was downloaded from it.
-  returned: state=published with source, when downloaded
-  type: str
 name:
   description: The published image name.
   returned: state=published

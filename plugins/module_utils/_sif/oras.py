@@ -122,9 +122,8 @@ class SifPusher(SifTask):
         digest = client.put_manifest(reference.repository, reference.tag,
                                      sif_manifest(config_digest, layer_digest, size, title))
         self.result.update(digest=digest, reference=reference.pinned(digest), pushed=True)
-        self.actions.append('Pushed %s to %s as %s (%s)' % (src, reference, digest,
-                                                             'uploaded %d bytes' % size if uploaded
-                                                             else 'the registry held the SIF already'))
+        how = 'uploaded %d bytes' % size if uploaded else 'the registry held the SIF already'
+        self.actions.append('Pushed %s to %s as %s (%s)' % (src, reference, digest, how))
         return self._done()
 
     def _done(self):
