@@ -266,9 +266,10 @@ class DockerClient:
         return self._with_retries('look up %s in its registry' % reference, lookup)
 
     def pull(self, repository, tag, auth=None, on_line=None):
-        """Pull repository:tag. Returns the local image ID after the pull. ``on_line`` gets the
-        layer status lines (not the byte counts) for a live log."""
-        reference = '%s:%s' % (repository, tag)
+        """Pull repository:tag, or repository@tag when ``tag`` is a digest. Returns the local image
+        ID after the pull. ``on_line`` gets the layer status lines (not the byte counts) for a
+        live log."""
+        reference = '%s%s%s' % (repository, '@' if tag.startswith('sha256:') else ':', tag)
 
         def attempt():
             push_stream_digest(self.api.pull(repository, tag=tag, stream=True, decode=True, auth_config=auth),

@@ -158,6 +158,16 @@ options:
       - In check mode the registry is asked (read only) and a pull is predicted, not done.
     type: raw
     default: never
+  base_digests:
+    description:
+      - Base images to use at a given manifest digest, as a mapping from the reference a C(FROM) line
+        names (C(name:tag)) to its digest (C(sha256:...)), typically a parent that another build host
+        built and pushed, with the digest that host reported in RV(images[].pushed).
+      - Such a base is pulled as C(name@digest) unless the daemon already holds that manifest, and tagged
+        as the reference, whatever O(pull) says and even when a recipe of the trees builds it (left out of
+        O(image_names) on this host). RV(bases) reports it.
+    type: dict
+    default: {}
   nocache:
     description:
       - Build without the layer cache. This does not force a build; combine with O(force).
@@ -369,6 +379,14 @@ images:
       description: Why the image was (or would be) built; null when it was up to date.
       type: str
       sample: recipe inputs changed (hash sha256:1f0e2a3b4c -> sha256:77aa01b2c3)
+    build_started:
+      description: When this task started building the image (ISO 8601, UTC); null when it was not built.
+      type: str
+      sample: "2026-11-22T08:01:02.345+00:00"
+    build_ended:
+      description: When the build of the image ended (ISO 8601, UTC); null when it was not built.
+      type: str
+      sample: "2026-11-22T08:01:40.012+00:00"
     pushed:
       description: Manifest digest in the registry per pushed tag (also for tags already there).
       type: dict
@@ -403,6 +421,27 @@ pruned:
         - Size of a deleted image in bytes, as the daemon reports it (0 when only tags were removed).
         - Layers it shares with images that stay are not freed, so this is an upper bound of the disk freed.
       type: int
+bases:
+  description: The base images outside the selection that the builds used, each once.
+  returned: source=build
+  type: list
+  elements: dict
+  contains:
+    reference:
+      description: The reference a C(FROM) line names.
+      type: str
+    image_id:
+      description: The image ID used (null in check mode when it would be pulled).
+      type: str
+    digest:
+      description: The manifest digest it was pinned to by O(base_digests); null otherwise.
+      type: str
+    pulled:
+      description: Whether this task pulled it.
+      type: bool
+    action:
+      description: What was done (or would be done) to get it; null when it was in the daemon already.
+      type: str
 ignored_dependencies:
   description: Dependency paths of the recipe files that lead to no recipe, ignored as casa-distro v2 did (also shown as warnings).
   returned: when there is one
@@ -461,6 +500,7 @@ def main():
         target=dict(type='str'),
         network=dict(type='str'),
         pull=dict(type='raw', default='never'),
+        base_digests=dict(type='dict', default={}),
         nocache=dict(type='bool', default=False),
         force=dict(type='bool', default=False),
         bootstrap=dict(type='dict', options=dict(

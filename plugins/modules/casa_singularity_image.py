@@ -59,6 +59,13 @@ description:
     image without C(origin_run), it is filled with the C(image_id) of the published C(type=run)
     build of the same C(image_version) that the dev image was built FROM. That build is found
     through the C(source_layers) recorded in the side files by O(state=present).
+  - O(state=pushed) sends the SIF O(src) to a registry as O(dest) (C(oras://registry/repository:tag)) in the
+    form C(apptainer push oras://) writes, so that C(apptainer pull oras://...) fetches it. The SIF goes in
+    chunks (the module's memory does not grow with its size) and is not sent again when the registry holds it
+    already; RV(reference) pins what was pushed by digest.
+  - O(state=published) with O(source) downloads the SIF from its registry to the publish host (by digest,
+    its sha256 checked while it streams) instead of waiting for an upload, and publishes it in the same task;
+    the SIF goes from build host to publish host through the registry, never through the Ansible controller.
 author:
   - casa.distro developers (@casa-distro)
 extends_documentation_fragment:
@@ -88,8 +95,9 @@ options:
     description:
       - V(present) converts a Docker image to the SIF O(dest).
       - V(published) publishes a SIF into O(publish_dir) on the host the module runs on.
+      - V(pushed) pushes the SIF O(src) to the registry reference O(dest) (C(oras://...)).
     type: str
-    choices: [present, published]
+    choices: [present, published, pushed]
     default: present
   image:
     description:
@@ -109,7 +117,9 @@ options:
   dest:
     description:
       - The SIF file to write. Its directory must exist.
-      - Required with O(state=present).
+      - With O(state=pushed), the registry reference to push to, C(oras://registry[:port]/repository[:tag])
+        (tag C(latest) when omitted).
+      - Required with O(state=present) and O(state=pushed).
     type: path
   backend:
     description:
@@ -183,6 +193,29 @@ options:
       - With O(state=published), the SIF uploaded to the publish host (normally RV(upload_path)).
         It is moved into place when published, and removed when it turns out to be published already.
       - It must be a complete SIF file (its header and descriptors are checked) to be published.
+      - With O(state=pushed), the SIF file to push.
+    type: path
+  source:
+    description:
+      - With O(state=published) and no O(src), the SIF in a registry, pinned by digest
+        (C(oras://registry[:port]/repository@sha256:...), the RV(reference) returned by O(state=pushed)).
+        It is downloaded to RV(upload_path) only when no published build has the sha256 of O(metadata),
+        and its layer must have that sha256.
+    type: str
+  registry_plain_http:
+    description:
+      - With O(state=pushed) or O(source), talk to the registry over plain HTTP instead of HTTPS (a registry
+        on a private network without TLS, like Apptainer's C(--no-https)).
+    type: bool
+    default: false
+  registry_validate_certs:
+    description:
+      - With O(state=pushed) or O(source) over HTTPS, verify the registry's certificate.
+    type: bool
+    default: true
+  registry_ca_path:
+    description:
+      - CA certificate to verify the registry's certificate with (O(state=pushed) or O(source)).
     type: path
   name:
     description:
@@ -215,6 +248,8 @@ options:
     type: bool
     default: false
 notes:
+  - O(state=pushed) and O(source) talk to the registry's HTTP API directly (not through a Docker
+    daemon), with O(registry_username) and O(registry_password) for its basic or token authentication.
   - O(state=present) runs on the host whose Docker daemon holds the image; it needs C(sqfstar)
     (squashfs-tools 4.5 or later) and C(siftool) there for the native back end, and free space beside
     O(dest) for the saved image (its uncompressed size, removed once read) and the SIF.
@@ -261,6 +296,21 @@ EXAMPLES = r'''
   delegate_to: publish.example.org
   when: publication.upload_needed
 
+- name: Push the SIF to the registry, where apptainer pull oras://... finds it
+  casa.distro.casa_singularity_image:
+    state: pushed
+    src: /srv/sif/casa-run-5.3.sif
+    dest: oras://registry.example.org/casa/sif/casa-run:5.3
+  register: pushed
+
+- name: Publish it on the publish host straight from the registry (nothing goes through the controller)
+  casa.distro.casa_singularity_image:
+    state: published
+    publish_dir: /var/www/html/download
+    metadata: "{{ sif.metadata }}"
+    source: "{{ pushed.reference }}"
+  delegate_to: publish.example.org
+
 - name: Publish it with the next build number (publish_singularity)
   casa.distro.casa_singularity_image:
     state: published
@@ -306,8 +356,10 @@ source_reference:
   returned: state=present
   type: str
 source_digest:
-  description: Registry digest of the source image, when it has one.
-  returned: state=present
+  description:
+    - With O(state=present), the registry digest of the source image, when it has one.
+    - With O(state=published) and O(source), the manifest digest of O(source), when the SIF was downloaded from it.
+  returned: state=present; state=published with source, when downloaded
   type: str
 arch:
   description: Architecture of the image and of the SIF's system partition.
@@ -339,6 +391,18 @@ seconds:
   description: Duration of the conversion.
   returned: when converted
   type: float
+reference:
+  description: What O(state=pushed) pushed, pinned by its manifest digest (C(oras://registry/repository@sha256:...)); null in check mode.
+  returned: state=pushed
+  type: str
+digest:
+  description: The manifest digest of the SIF artifact in the registry (O(state=pushed)).
+  returned: state=pushed
+  type: str
+pushed:
+  description: Whether O(state=pushed) stored a new manifest under the tag.
+  returned: state=pushed
+  type: bool
 name:
   description: The published image name.
   returned: state=published
@@ -434,7 +498,7 @@ from ansible_collections.casa.distro.plugins.module_utils._sif.runner import Sin
 
 def main():
     argument_spec = docker_argument_spec(
-        state=dict(type='str', choices=['present', 'published'], default='present'),
+        state=dict(type='str', choices=['present', 'published', 'pushed'], default='present'),
         image=dict(type='str'),
         archive=dict(type='path'),
         pull=dict(type='bool', default=False),
@@ -449,6 +513,10 @@ def main():
         v2_files=dict(type='bool', default=False),
         publish_dir=dict(type='path'),
         src=dict(type='path'),
+        source=dict(type='str'),
+        registry_plain_http=dict(type='bool', default=False),
+        registry_validate_certs=dict(type='bool', default=True),
+        registry_ca_path=dict(type='path'),
         name=dict(type='str'),
         base_url=dict(type='str'),
         verify_src=dict(type='bool', default=True),
@@ -461,8 +529,9 @@ def main():
         supports_check_mode=True,
         required_if=[('state', 'present', ('dest',)),
                      ('state', 'present', ('image', 'archive'), True),
-                     ('state', 'published', ('publish_dir',))],
-        mutually_exclusive=[('archive', 'pull')],
+                     ('state', 'published', ('publish_dir',)),
+                     ('state', 'pushed', ('src', 'dest'))],
+        mutually_exclusive=[('archive', 'pull'), ('src', 'source')],
     )
     run_module(module, SingularityImageRunner)
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import tempfile
 
@@ -48,7 +49,9 @@ def _build_image(task, image, entries, bases, produced):
         labels = dict(task.params.get('labels') or {})
         labels[HASH_LABEL] = result.recipe_hash
         labels[NAME_LABEL] = image.name
+        result.build_started = _now()
         image_id = _build(task, image, entries, labels)
+        result.build_ended = _now()
         result.built = True
         result.actions.append('Built %s as %s (%s)' % (image.reference, image_id, result.build_reason))
     else:
@@ -126,3 +129,8 @@ def _build(task, image, entries, labels):
     finally:
         if staging:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _now():
+    """UTC time stamp of a build's start or end (builds on several hosts are compared by them)."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='milliseconds')

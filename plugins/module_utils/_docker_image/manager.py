@@ -48,7 +48,8 @@ class DockerImageManager:
         self.unselected_dirs = set()
         self.warnings = []
         self.bases = BaseImages(self, pull_policy(params.get('pull')),
-                                pending_bases=[normalize_base(ref) for ref in params.get('pending_bases') or ()])
+                                pending_bases=[normalize_base(ref) for ref in params.get('pending_bases') or ()],
+                                digests=params.get('base_digests'))
         self.digest_cache = FileDigestCache(params.get('context_hash_cache'))
         self.pruned = None  # prune=superseded: the images removed (a list)
         self.prune_actions = []
@@ -107,6 +108,7 @@ class DockerImageManager:
 
     def summary(self):
         result = summary(self.results, self.changed)
+        result['bases'] = [base.as_dict() for base in self.bases.resolved.values()]
         if self.warnings:
             result['ignored_dependencies'] = list(self.warnings)
         if self.pruned is not None:

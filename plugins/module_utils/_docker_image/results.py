@@ -21,6 +21,8 @@ class ImageResult:
         self.pulled = {}
         self.actions = []
         self.info = None
+        self.build_started = None
+        self.build_ended = None
 
     def as_dict(self):
         info = self.info or {}
@@ -36,6 +38,8 @@ class ImageResult:
             'recipe_hash': self.recipe_hash,
             'built': self.built,
             'build_reason': self.build_reason,
+            'build_started': self.build_started,
+            'build_ended': self.build_ended,
             'pushed': dict(self.pushed),
             'pulled': dict(self.pulled),
             'actions': list(self.actions),

@@ -34,6 +34,7 @@ import shutil
 from ansible_collections.casa.distro.plugins.module_utils._files import (
     PUBLIC_MODE, atomic_copy, file_digests, write_json)
 from ansible_collections.casa.distro.plugins.module_utils._sif.errors import PublishError
+from ansible_collections.casa.distro.plugins.module_utils._sif.oras import fetch_sif
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_index import (
     INDEX_NAME, find_published, published_builds, read_index, update_index)
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_lineage import with_lineage
@@ -204,6 +205,10 @@ class Publisher(SifTask):
         if not self.check_mode and os.path.isdir(publish_dir):
             # Where Ansible copies the file to (ansible.builtin.copy does not create parents).
             os.makedirs(os.path.dirname(upload_path), exist_ok=True)
+        if not src and self.params.get('source'):
+            src = self._fetch(upload_path, metadata)
+            if src is None:
+                return
         if src and os.path.isfile(src):
             self.result.update(upload_needed=False)
             self.result.update(self.publish(publish_dir, src, metadata))
@@ -213,6 +218,20 @@ class Publisher(SifTask):
                             % (name, metadata['sha256'][:16], upload_path))
         if src and self.check_mode:
             self.changed = True
+
+    def _fetch(self, upload_path, metadata):
+        """The SIF of ``source`` downloaded from its registry to ``upload_path`` (None in check
+        mode, where the publication is only predicted)."""
+        source = self.params['source']
+        if self.check_mode:
+            self.changed = True
+            self.actions.append('Would download %s and publish it' % source)
+            self.result.update(upload_needed=False, published=False, source=source)
+            return None
+        digest, size = fetch_sif(self.params, source, upload_path, metadata['sha256'])
+        self.actions.append('Downloaded %s (%d bytes, sha256 checked) to %s' % (source, size, upload_path))
+        self.result.update(source=source, source_digest=digest)
+        return upload_path
 
     def _index(self, publish_dir, name, latest_before):
         """Update the index and latest links; add what they say of ``name`` to the result."""

@@ -2,8 +2,8 @@
 # Copyright: casa.distro contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The runner of casa_singularity_image: converts (``state=present``) or publishes
-(``state=published``), for ``_module.run_module``."""
+"""The runner of casa_singularity_image: converts (``state=present``), pushes to a registry
+(``state=pushed``) or publishes (``state=published``), for ``_module.run_module``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ansible_collections.casa.distro.plugins.module_utils._live_log import live_
 from ansible_collections.casa.distro.plugins.module_utils._module import docker_client, require_library
 from ansible_collections.casa.distro.plugins.module_utils._sif import deffile
 from ansible_collections.casa.distro.plugins.module_utils._sif.converter import SingularityConverter
+from ansible_collections.casa.distro.plugins.module_utils._sif.oras import SifPusher
 from ansible_collections.casa.distro.plugins.module_utils._sif.publisher import Publisher
 
 
@@ -23,6 +24,8 @@ class SingularityImageRunner:
         params = module.params
         if params['state'] == 'published':
             self.worker = Publisher(params, module.check_mode)
+        elif params['state'] == 'pushed':
+            self.worker = SifPusher(params, module.check_mode)
         else:
             require_library(module, _docker.HAS_DOCKER, 'docker', _docker.DOCKER_IMPORT_ERROR)
             if params.get('dockerfile'):
