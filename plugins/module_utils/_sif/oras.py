@@ -117,6 +117,7 @@ class SifPusher(SifTask):
             self.result.update(digest=None, reference=None, pushed=False)
             self.actions.append('Would push %s to %s' % (src, reference))
             return self._done()
+        self.log.write('--- pushing %s (%d MiB) to %s' % (src, size >> 20, reference))
         uploaded = client.push_file(reference.repository, src, layer_digest)
         config_digest = client.push_bytes(reference.repository, EMPTY_CONFIG)
         digest = client.put_manifest(reference.repository, reference.tag,

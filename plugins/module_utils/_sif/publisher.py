@@ -228,6 +228,7 @@ class Publisher(SifTask):
             self.actions.append('Would download %s and publish it' % source)
             self.result.update(upload_needed=False, published=False, source=source)
             return None
+        self.log.write('--- downloading %s to %s' % (source, upload_path))
         digest, size = fetch_sif(self.params, source, upload_path, metadata['sha256'])
         self.actions.append('Downloaded %s (%d bytes, sha256 checked) to %s' % (source, size, upload_path))
         self.result.update(source=source, source_digest=digest)
