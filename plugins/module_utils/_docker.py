@@ -347,6 +347,13 @@ class BuildProgress:
                     failed_step=self.step, build_log_tail=list(self.tail), error=self.error)
 
 
+def _status_line(line):
+    """A push or pull record as a log line; None for byte counts and records without a status."""
+    if not line.get('status') or (line.get('progressDetail') or {}).get('current'):
+        return None
+    return '%s: %s' % (line['id'], line['status']) if line.get('id') else line['status']
+
+
 def push_stream_digest(lines, on_line=None):
     """The manifest digest of a push (or pull) progress stream; the stream's error raises.
 
@@ -357,8 +364,9 @@ def push_stream_digest(lines, on_line=None):
     for line in lines:
         if line.get('error') or line.get('errorDetail'):
             raise DockerError((line.get('errorDetail') or {}).get('message') or line.get('error'))
-        if on_line and line.get('status') and not (line.get('progressDetail') or {}).get('current'):
-            on_line('%s: %s' % (line['id'], line['status']) if line.get('id') else line['status'])
+        status_line = _status_line(line) if on_line else None
+        if status_line:
+            on_line(status_line)
         aux = line.get('aux')
         if isinstance(aux, dict) and aux.get('Digest'):
             digest = aux['Digest']
