@@ -78,7 +78,11 @@ docs: venv link test-tools
 
 integration: setup
 	rm -f tests/output/reliability/bad_input.json tests/output/reliability/faults-*.json tests/output/reliability/secrets-target-*.json
+ifeq ($(TARGETS),)
+	bash tests/utils/integration.sh
+else
 	$(ANSIBLE_TEST) integration --python 3.11 --local --allow-destructive --continue-on-error --color no $(TARGETS)
+endif
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
