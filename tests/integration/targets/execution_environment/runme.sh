@@ -164,8 +164,10 @@ PYTHON
 result() {
     "$python" - "$artifacts/job_events" "$@" <<'PYTHON'
 import glob, json, sys
-found = [json.load(open(p))['event_data'] for p in glob.glob(sys.argv[1] + '/*.json')]
-results = [e['res'] for e in found if e.get('task') == sys.argv[2] and 'res' in e]
+events = [json.load(open(p)) for p in glob.glob(sys.argv[1] + '/*.json')]
+# An asynchronous task also has a runner_on_async_ok event: the final result is runner_on_ok's.
+results = [e['event_data']['res'] for e in events
+           if e.get('event') == 'runner_on_ok' and e['event_data'].get('task') == sys.argv[2] and 'res' in e['event_data']]
 if len(results) != 1:
     sys.exit('%d results for task %r' % (len(results), sys.argv[2]))
 value = results[0]
