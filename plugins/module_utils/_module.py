@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.casa.distro.plugins.module_utils._docker import DockerClient
 from ansible_collections.casa.distro.plugins.module_utils._errors import failure_of
 
 
@@ -72,6 +71,10 @@ def docker_argument_spec(**module_options):
 
 def docker_client(module):
     """A DockerClient from the module's connection options (raises _docker.DockerError)."""
+    # Imported here: loading the Docker SDK costs every module start about 80 ms, and the release
+    # plan module never talks to Docker.
+    from ansible_collections.casa.distro.plugins.module_utils._docker import DockerClient  # pylint: disable=import-outside-toplevel
+
     params = module.params
     return DockerClient(
         docker_host=params.get('docker_host'), timeout=params.get('timeout'),

@@ -15,7 +15,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.casa.distro.plugins.module_utils import _docker
-from ansible_collections.casa.distro.plugins.module_utils import _module
+from ansible_collections.casa.distro.plugins.module_utils import _docker
 from ansible_collections.casa.distro.plugins.modules import casa_docker_image
 
 
@@ -70,7 +70,7 @@ def docker(monkeypatch):
     monkeypatch.setattr(FakeDockerClient, 'builds', [])
     monkeypatch.setattr(FakeDockerClient, 'fail_on', None)
     monkeypatch.setattr(FakeDockerClient, 'unreachable', False)
-    monkeypatch.setattr(_module, 'DockerClient', FakeDockerClient)
+    monkeypatch.setattr(_docker, 'DockerClient', FakeDockerClient)
     return FakeDockerClient
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.casa.distro.plugins.module_utils import _docker, _module, _process
+from ansible_collections.casa.distro.plugins.module_utils import _docker, _process
 from ansible_collections.casa.distro.plugins.module_utils._sif import sif_format
 from ansible_collections.casa.distro.plugins.modules import casa_singularity_image
 
@@ -42,7 +42,7 @@ class FakeDockerClient:
 @pytest.fixture
 def docker(monkeypatch):
     monkeypatch.setattr(FakeDockerClient, 'images', {'casa/x:1': {'Id': IMAGE_ID, 'Config': {}, 'Architecture': 'amd64'}})
-    monkeypatch.setattr(_module, 'DockerClient', FakeDockerClient)
+    monkeypatch.setattr(_docker, 'DockerClient', FakeDockerClient)
     return FakeDockerClient
 
 

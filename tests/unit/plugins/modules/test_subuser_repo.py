@@ -15,7 +15,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.casa.distro.plugins.module_utils import _docker
-from ansible_collections.casa.distro.plugins.module_utils import _module
+from ansible_collections.casa.distro.plugins.module_utils import _docker
 from ansible_collections.casa.distro.plugins.module_utils._process import run
 from ansible_collections.casa.distro.plugins.modules import subuser_repo
 
@@ -63,7 +63,7 @@ def docker(monkeypatch):
     monkeypatch.setattr(FakeDockerClient, 'images', {})
     monkeypatch.setattr(FakeDockerClient, 'builds', [])
     monkeypatch.setattr(FakeDockerClient, 'fail_on', None)
-    monkeypatch.setattr(_module, 'DockerClient', FakeDockerClient)
+    monkeypatch.setattr(_docker, 'DockerClient', FakeDockerClient)
     return FakeDockerClient
 
 
