@@ -31,7 +31,7 @@ from _common import median, report, run_module, run_timed  # noqa: E402  pylint:
 
 BASE = '127.0.0.1:5000/casa/debian:bookworm'
 WORK = os.environ.get('CASA_BENCH_DIR', '/var/tmp/casa-distro-bench')
-REPEATS = int(os.environ.get('CASA_BENCH_REPEATS', '3'))
+REPEATS = int(os.environ.get('CASA_BENCH_REPEATS', '5'))
 
 
 def ensure_base():

@@ -177,9 +177,18 @@ print(str(value).lower() if isinstance(value, bool) else value)
 PYTHON
 }
 changed() { result "$1"; }
+skipped() {  # skipped TASK: the task was skipped in the last job (one runner_on_skipped event)
+    "$python" - "$artifacts/job_events" "$1" <<'PYTHON'
+import glob, json, sys
+events = [json.load(open(p)) for p in glob.glob(sys.argv[1] + '/*.json')]
+count = sum(1 for e in events if e.get('event') == 'runner_on_skipped' and e['event_data'].get('task') == sys.argv[2])
+print('true' if count == 1 else 'false (%d skipped events)' % count)
+PYTHON
+}
 
 echo "== first job: plans the release and builds and pushes the image"
 job job1
+[ "$(changed 'Look whether the image family needs work')" = true ] || fail "job1: the look at the family saw nothing to do"
 [ "$(changed 'Build the image family in dependency order')" = true ] || fail "job1: the image build reported no change"
 [ "$(changed 'Create the release plan')" = true ] || fail "job1: the release plan was not created"
 [ -s "$work/demo/release_plan.md" ] || fail "job1: no markdown report"
@@ -189,13 +198,15 @@ echo "$tags" | grep -q '"5.3"' || fail "job1: casa-run:5.3 is not in the registr
 
 echo "== second job: nothing changes"
 job job2
-[ "$(changed 'Build the image family in dependency order')" = false ] || fail "job2: the image build changed"
+# The quick look finds nothing to do: the asynchronous build does not even start.
+[ "$(changed 'Look whether the image family needs work')" = false ] || fail "job2: the look at the family saw work"
+[ "$(skipped 'Build the image family in dependency order')" = true ] || fail "job2: the image build was not skipped"
 [ "$(changed 'Create the release plan')" = false ] || fail "job2: the release plan changed"
 
 echo "== the registry password in no job event nor artifact"
 [ "$(jq -r .docker_images_registry_password "$pdd/env/extravars")" = "$password" ] || fail "the password was not injected"
 # It reached the module, as a no_log option.
-[ "$(result 'Build the image family in dependency order' invocation module_args registry_password)" = VALUE_SPECIFIED_IN_NO_LOG_PARAMETER ] \
+[ "$(result 'Look whether the image family needs work' invocation module_args registry_password)" = VALUE_SPECIFIED_IN_NO_LOG_PARAMETER ] \
     || fail "the module got no registry password"
 hits="$(grep -rlF -- "$password" "$pdd/artifacts" "$work"/job*.out "$work/demo" || true)"
 [ -z "$hits" ] || fail "the registry password is in: $hits"
