@@ -4,8 +4,9 @@
 # to share the machine (their own containers, networks, ports, registry repositories and work
 # directories), so that `make test` stays well under the CI limit on two cores. The shared
 # set-up targets run first, once. A target that no group names runs in the last group, so a new
-# target is never left out. Each group's output is printed when it ends and kept in
-# tests/output/integration-<group>.log.
+# target is never left out; setup_* targets are never run as tests (ansible-test runs them only
+# as dependencies, and setup_ssh_hosts is only files the SSH-host targets source). Each group's
+# output is printed when it ends and kept in tests/output/integration-<group>.log.
 # Usage: tests/utils/integration.sh (from the Makefile's integration target)
 set -uo pipefail
 top="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -20,6 +21,7 @@ setup_targets="setup_base_image setup_apptainer"
 listed=" $setup_targets ${groups[*]} "
 for dir in "$top"/tests/integration/targets/*/; do
     target="$(basename "$dir")"
+    case "$target" in setup_*) continue ;; esac
     case "$listed" in
         *" $target "*) ;;
         *) groups[${#groups[@]}-1]+=" $target"; listed+="$target " ;;

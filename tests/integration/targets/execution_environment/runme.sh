@@ -11,12 +11,10 @@
 # changes nothing, and no trace of the registry password in any job event or artifact.
 set -euo pipefail
 
-top=""
-IFS=: read -ra collection_paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
-for path in "${collection_paths[@]}"; do
-    [ -f "$path/ansible_collections/casa/distro/galaxy.yml" ] && { top="$path/ansible_collections/casa/distro"; break; }
-done
-[ -n "$top" ] || { echo "FAIL: casa.distro not found in ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-}"; exit 1; }
+# ansible-test runs this from a copy of the target: the collection is found through the collection
+# path (setup_ssh_hosts/files/collection.sh, beside this target's copy).
+source "$(dirname "$0")/../setup_ssh_hosts/files/collection.sh"
+top="$(casa_collection_dir)"
 docker info >/dev/null || { echo "FAIL: no Docker daemon answers"; exit 1; }
 
 run_id="$RANDOM$RANDOM"

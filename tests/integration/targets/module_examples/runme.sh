@@ -11,13 +11,10 @@ set -euo pipefail
 
 registry=127.0.0.1:5000/casa-docsite
 base="$registry/debian:bookworm"
-# ansible-test runs this from a copy of the target: find the collection through the collection path.
-collection=""
-IFS=: read -ra collection_paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
-for path in "${collection_paths[@]}"; do
-    [ -f "$path/ansible_collections/casa/distro/galaxy.yml" ] && { collection="$path/ansible_collections/casa/distro"; break; }
-done
-[ -n "$collection" ] || { echo "FAIL: casa.distro not found in ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-}"; exit 1; }
+# ansible-test runs this from a copy of the target: the collection is found through the collection
+# path (setup_ssh_hosts/files/collection.sh, beside this target's copy).
+source "$(dirname "$0")/../setup_ssh_hosts/files/collection.sh"
+collection="$(casa_collection_dir)"
 work="$(mktemp -d -t casa-docsite-examples.XXXXXX)"
 # The bootstrapped base stays for the next run (its example then finds it up to date, as
 # setup_base_image does for the other targets); everything else this test made goes.

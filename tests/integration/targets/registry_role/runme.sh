@@ -7,13 +7,10 @@
 # passwords are random for each run and must appear in no output, log or file the test keeps.
 set -euo pipefail
 
-# ansible-test runs this from a copy of the target: find the collection through the collection path.
-top=""
-IFS=: read -ra collection_paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
-for path in "${collection_paths[@]}"; do
-    [ -f "$path/ansible_collections/casa/distro/galaxy.yml" ] && { top="$path/ansible_collections/casa/distro"; break; }
-done
-[ -n "$top" ] || { echo "FAIL: casa.distro not found in ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-}"; exit 1; }
+# The SSH hosts' shell library (casa_host_start...), beside this target's copy.
+source "$(dirname "$0")/../setup_ssh_hosts/files/collection.sh"
+source "$(dirname "$0")/../setup_ssh_hosts/files/hosts.sh"
+casa_collection_dir >/dev/null
 work="$(mktemp -d /var/tmp/casa-registry.XXXXXX)"
 hosts=(a b)
 containers=(a b c)
@@ -32,21 +29,13 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/id"
 # A network of the test's own: the hosts do not depend on the daemon's default bridge.
 docker network rm casa-registry-net >/dev/null 2>&1 || true
 docker network create casa-registry-net >/dev/null
-# Only casa may log in (root has no key): everything root does goes through sudo.
-start_host() {
-    local host="$1" image="$2"; shift 2
-    mkdir -p "$work/$host-docker"
-    docker rm -f "casa-registry-$host" >/dev/null 2>&1 || true
-    docker run -d --name "casa-registry-$host" --hostname "casa-registry-$host" --network casa-registry-net \
-        --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \
-        --security-opt apparmor=unconfined --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-        -v "$work/$host-docker:/var/lib/docker" -v "$work/id.pub:/home/casa/.ssh/authorized_keys:ro" \
-        "$@" "$image" >/dev/null
-}
-for host in "${hosts[@]}"; do start_host "$host" casa-registry/ssh-host:1; done
-# c boots systemd (halted by SIGRTMIN+3, so that docker restart shuts it down cleanly).
-start_host c casa-registry/systemd-host:1 --tmpfs /run/lock -e container=docker --stop-signal SIGRTMIN+3
-address() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "casa-registry-$1"; }
+for host in "${hosts[@]}"; do
+    casa_host_start "casa-registry-$host" "casa-registry-$host" casa-registry-net "$work/$host-docker" "$work/id.pub" \
+        casa-registry/ssh-host:1
+done
+# c boots systemd.
+casa_systemd_host_start casa-registry-c casa-registry-c casa-registry-net "$work/c-docker" "$work/id.pub" casa-registry/systemd-host:1
+address() { casa_host_address "casa-registry-$1"; }
 ip_a="$(address a)"
 ip_b="$(address b)"
 ip_c="$(address c)"
@@ -89,11 +78,7 @@ site_key_line="$(sed -n 2p "$work/site/server.key")"
 
 cat >"$work/inventory.yml" <<INVENTORY
 all:
-  vars:
-    ansible_user: casa
-    ansible_ssh_private_key_file: $work/id
-    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-    ansible_python_interpreter: /usr/bin/python3
+$(casa_inventory_vars "$work/id")
   children:
     registry_hosts:
       hosts:
@@ -121,12 +106,8 @@ summary_ok() {  # $1 log, $2 host, $3 changed count (a regular expression)
     grep -Eq "^$2 +: ok=[0-9]+ +changed=$3 +unreachable=0 +failed=0" "$1"
 }
 
-for _ in $(seq 1 30); do
-    ansible -i "$work/inventory.yml" all -m ansible.builtin.ping >/dev/null 2>&1 && break
-    sleep 1
-done
-[ "$(ansible -i "$work/inventory.yml" a -m ansible.builtin.command -a whoami | tail -n 1)" = casa ] \
-    || fail "Ansible does not log in as casa"
+casa_wait_ssh -i "$work/inventory.yml" all
+casa_logs_in_as_casa -i "$work/inventory.yml" a || fail "Ansible does not log in as casa"
 
 echo "== bad input: a user name with ':' is refused, naming it, before anything is installed"
 cat >"$work/secrets-bad.yml" <<SECRETS
@@ -255,11 +236,7 @@ summary_ok "$work/site2.log" c 0 || fail "the second run on c changed something"
 
 echo "== c reboots: the registry comes back by itself"
 docker restart -t 30 casa-registry-c >/dev/null
-for _ in $(seq 1 60); do
-    state="$(in_host c systemctl is-system-running 2>/dev/null || true)"
-    case "$state" in running|degraded) break ;; esac
-    sleep 1
-done
+casa_wait_booted casa-registry-c 60 >/dev/null
 for _ in $(seq 1 30); do [ "$(site_code)" = 401 ] && break; sleep 1; done
 check_site "after a reboot"
 play deploy-site.yml -e "@$work/secrets-2.yml" -e "ansible_host=$(address c)" >"$work/site3.log"

@@ -9,13 +9,10 @@
 # casa_become. build2 runs Docker CE (a stand-in package named docker-ce), which provisioning keeps.
 set -euo pipefail
 
-# ansible-test runs this from a copy of the target: find the collection through the collection path.
-top=""
-IFS=: read -ra collection_paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
-for path in "${collection_paths[@]}"; do
-    [ -f "$path/ansible_collections/casa/distro/galaxy.yml" ] && { top="$path/ansible_collections/casa/distro"; break; }
-done
-[ -n "$top" ] || { echo "FAIL: casa.distro not found in ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-}"; exit 1; }
+# The SSH hosts' shell library (casa_host_start...), beside this target's copy.
+source "$(dirname "$0")/../setup_ssh_hosts/files/collection.sh"
+source "$(dirname "$0")/../setup_ssh_hosts/files/hosts.sh"
+top="$(casa_collection_dir)"
 work="$(mktemp -d /var/tmp/casa-mh.XXXXXX)"
 hosts=(reg pub build1 build2 build3)
 apptainer_image=casa-test/apptainer:sid
@@ -35,17 +32,10 @@ ansible-playbook setup.yml -e "casa_test_network=$network"
 bash ../setup_apptainer/files/setup-apptainer.sh "$apptainer_image" | tail -n 1
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/id"
-# Only casa may log in (root has no key): everything root does goes through sudo.
 for host in "${hosts[@]}"; do
-    mkdir -p "$work/$host-docker"
-    docker rm -f "casa-mh-$host" >/dev/null 2>&1 || true
-    docker run -d --name "casa-mh-$host" --hostname "$host" --network "$network" \
-        --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \
-        --security-opt apparmor=unconfined --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-        -v "$work/$host-docker:/var/lib/docker" -v "$work/id.pub:/home/casa/.ssh/authorized_keys:ro" \
-        casa-mh/host:1 >/dev/null
+    casa_host_start "casa-mh-$host" "$host" "$network" "$work/$host-docker" "$work/id.pub" casa-mh/host:1
 done
-address() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "casa-mh-$1"; }
+address() { casa_host_address "casa-mh-$1"; }
 declare -A ip
 for host in "${hosts[@]}"; do ip[$host]="$(address "$host")"; done
 registry="${ip[reg]}:5000"
@@ -60,12 +50,7 @@ if ! installed build2 docker-ce || installed build2 docker.io; then echo "FAIL: 
 
 cat >"$work/inventory.yml" <<INVENTORY
 all:
-  vars:
-    ansible_user: casa
-    casa_become: true
-    ansible_ssh_private_key_file: $work/id
-    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-    ansible_python_interpreter: /usr/bin/python3
+$(casa_inventory_vars "$work/id" "casa_become: true")
   children:
     registry_hosts:
       hosts:
@@ -116,12 +101,8 @@ all:
 INVENTORY
 inventory=(-i "$work/inventory.yml")
 
-for _ in $(seq 1 30); do
-    ansible "${inventory[@]}" all -m ansible.builtin.ping >/dev/null 2>&1 && break
-    sleep 1
-done
-[ "$(ansible "${inventory[@]}" build1 -m ansible.builtin.command -a whoami | tail -n 1)" = casa ] \
-    || { echo "FAIL: Ansible does not log in as casa"; exit 1; }
+casa_wait_ssh "${inventory[@]}" all
+casa_logs_in_as_casa "${inventory[@]}" build1 || { echo "FAIL: Ansible does not log in as casa"; exit 1; }
 
 echo "== provisioning: the registry host, then the build and publish hosts"
 ansible-playbook "${inventory[@]}" registry-host.yml >"$work/provision-reg.log" \

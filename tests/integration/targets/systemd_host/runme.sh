@@ -7,13 +7,10 @@
 # changes nothing.
 set -euo pipefail
 
-# ansible-test runs this from a copy of the target: find the collection through the collection path.
-top=""
-IFS=: read -ra collection_paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
-for path in "${collection_paths[@]}"; do
-    [ -f "$path/ansible_collections/casa/distro/galaxy.yml" ] && { top="$path/ansible_collections/casa/distro"; break; }
-done
-[ -n "$top" ] || { echo "FAIL: casa.distro not found in ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-}"; exit 1; }
+# The SSH hosts' shell library (casa_host_start...), beside this target's copy.
+source "$(dirname "$0")/../setup_ssh_hosts/files/collection.sh"
+source "$(dirname "$0")/../setup_ssh_hosts/files/hosts.sh"
+casa_collection_dir >/dev/null
 container=casa-cleanup-sysd
 work="$(mktemp -d /var/tmp/casa-cleanup-sysd.XXXXXX)"
 cleanup() {
@@ -26,20 +23,13 @@ trap cleanup EXIT
 ansible-playbook setup.yml
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/id"
-mkdir -p "$work/docker"
 docker rm -f "$container" >/dev/null 2>&1 || true
 # A network of its own: the host does not depend on the default bridge (docker0), which a
 # docker-in-docker container on the host network of another test may take down.
 docker network rm "$container" >/dev/null 2>&1 || true
 docker network create "$container" >/dev/null
-# Only casa may log in (root has no key). systemd halts on SIGRTMIN+3, so that docker stop and
-# docker restart shut it down cleanly.
-docker run -d --name "$container" --hostname sysd --network "$container" \
-    --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \
-    --security-opt apparmor=unconfined --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-    -v "$work/docker:/var/lib/docker" -v "$work/id.pub:/home/casa/.ssh/authorized_keys:ro" \
-    -e container=docker --stop-signal SIGRTMIN+3 casa-test/systemd-host:1 >/dev/null
-address() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$container"; }
+casa_systemd_host_start "$container" sysd "$container" "$work/docker" "$work/id.pub" casa-test/systemd-host:1
+address() { casa_host_address "$container"; }
 in_host() { docker exec "$container" "$@"; }
 # shellcheck disable=SC2016 # ${Status} is dpkg-query's, not the shell's
 installed() { [ "$(in_host dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
@@ -49,23 +39,14 @@ no_change() {
         || { echo "FAIL: provisioning sysd again changed something ($2)"; exit 1; }
 }
 wait_booted() {
-    local state=""
-    for _ in $(seq 1 90); do
-        state="$(in_host systemctl is-system-running 2>/dev/null || true)"
-        case "$state" in running|degraded) break ;; esac
-        sleep 1
-    done
+    local state
+    state="$(casa_wait_booted "$container" 90)"
     [ "$state" = running ] || { echo "FAIL: sysd did not boot cleanly ($state):"; in_host systemctl --failed --no-pager; exit 1; }
 }
 
 cat >"$work/inventory.yml" <<INVENTORY
 all:
-  vars:
-    ansible_user: casa
-    casa_become: true
-    ansible_ssh_private_key_file: $work/id
-    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-    ansible_python_interpreter: /usr/bin/python3
+$(casa_inventory_vars "$work/id" "casa_become: true")
   children:
     systemd_hosts:
       hosts:
@@ -75,10 +56,7 @@ all:
 INVENTORY
 
 wait_booted
-for _ in $(seq 1 30); do
-    ansible -i "$work/inventory.yml" systemd_hosts -e "ansible_host=$(address)" -m ansible.builtin.ping >/dev/null 2>&1 && break
-    sleep 1
-done
+casa_wait_ssh -i "$work/inventory.yml" systemd_hosts -e "ansible_host=$(address)"
 
 echo "== sysd boots systemd and has no Docker Engine"
 [ "$(in_host cat /proc/1/comm)" = systemd ] || { echo "FAIL: PID 1 of sysd is not systemd"; exit 1; }
