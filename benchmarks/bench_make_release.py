@@ -89,6 +89,7 @@ def start_machine(scratch):
            '-v', VOLUME + ':/var/lib/docker', '-v', scratch + ':/casa-fresh-src:ro',
            BASE, 'sleep', 'infinity')
     # The network's own CA certificates (an intercepting proxy), as this host has them.
+    in_container('mkdir -p /usr/local/share/ca-certificates')
     for cert in glob.glob('/usr/local/share/ca-certificates/*.crt'):
         docker('cp', cert, '%s:/usr/local/share/ca-certificates/' % CONTAINER)
     start = time.perf_counter()
