@@ -61,10 +61,10 @@ def docker(*argv, **kwargs):
     """The docker CLI, failing loudly with its output."""
     proc = subprocess.run(['docker'] + list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           check=False, **kwargs)
+    output = proc.stdout.decode(errors='replace')
     if proc.returncode != 0:
-        raise RuntimeError('docker %s failed (rc=%d): %s' % (' '.join(argv[:3]), proc.returncode,
-                                                            proc.stdout.decode(errors='replace')[-2000:]))
-    return proc.stdout.decode(errors='replace')
+        raise RuntimeError('docker %s failed (rc=%d): %s' % (' '.join(argv[:3]), proc.returncode, output[-2000:]))
+    return output
 
 
 def in_container(script):
@@ -97,34 +97,32 @@ def start_machine(scratch):
                  '--no-install-recommends %s >/dev/null && update-ca-certificates >/dev/null && '
                  'printf "[global]\\ncert = /etc/ssl/certs/ca-certificates.crt\\n" >/etc/pip.conf && '
                  'git clone -q /casa-fresh-src/casa.distro.git %s' % (' '.join(USER_PACKAGES), CLONE))
-    print('  the user\'s part (apt-get install %s, git clone): %.1f s' % (' '.join(USER_PACKAGES),
-                                                                         time.perf_counter() - start), flush=True)
+    seconds = time.perf_counter() - start
+    print('  the user\'s part (apt-get install %s, git clone): %.1f s' % (' '.join(USER_PACKAGES), seconds), flush=True)
 
 
 def make_release(log_path):
-    """One `make release` in the clone; returns (seconds, [(step, seconds since start)], output lines)."""
-    marks, lines = [], []
+    """One `make release` in the clone; returns (seconds, [(seconds since start, line)])."""
+    stamped = []
     start = time.perf_counter()
     with open(log_path, 'w', encoding='utf-8') as log:
         proc = subprocess.Popen(['docker', 'exec', '-w', CLONE, CONTAINER, 'make', 'release'],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for raw in proc.stdout:
-            offset = time.perf_counter() - start
-            line = raw.decode(errors='replace').rstrip('\n')
-            lines.append(line)
-            log.write('%8.1f %s\n' % (offset, line))
+            stamped.append((time.perf_counter() - start, raw.decode(errors='replace').rstrip('\n')))
+            log.write('%8.1f %s\n' % stamped[-1])
             log.flush()
-            marks.extend((name, offset) for name, pattern in STEPS if pattern.match(line))
         returncode = proc.wait()
     seconds = time.perf_counter() - start
     if returncode != 0:
         raise RuntimeError('make release failed (rc=%d) after %.1f s; the end of %s:\n%s'
-                           % (returncode, seconds, log_path, '\n'.join(lines[-40:])))
-    return seconds, marks, lines
+                           % (returncode, seconds, log_path, '\n'.join(line for dummy, line in stamped[-40:])))
+    return seconds, stamped
 
 
-def recap(lines):
+def recap(stamped):
     """The host lines of the playbook's last PLAY RECAP and the sum of their changed counts."""
+    lines = [line for dummy, line in stamped]
     starts = [index for index, line in enumerate(lines) if line.startswith('PLAY RECAP')]
     if not starts:
         raise RuntimeError('no PLAY RECAP in the output of make release')
@@ -133,11 +131,25 @@ def recap(lines):
     return [line for line, dummy in found], sum(count for dummy, count in found)
 
 
-def print_split(marks, total):
-    """Where the first run's time went, from the step lines make echoed."""
-    bounds = marks + [('end', total)]
-    for (name, begin), (dummy, end) in zip(bounds, bounds[1:]):
-        print('    %-15s %7.1f s' % (name, end - begin))
+def spans(stamped, total, patterns):
+    """(seconds, name) from each line matching one of the (name, pattern) pairs to the next one."""
+    marks = [(offset, name(line) if callable(name) else name)
+             for offset, line in stamped for name, pattern in patterns if pattern.match(line)]
+    bounds = marks + [(total, 'end')]
+    return [(end - begin, name) for (begin, name), (end, dummy) in zip(bounds, bounds[1:])]
+
+
+def print_split(stamped, total):
+    """Where a run's time went, from the command lines make echoed."""
+    for seconds, name in spans(stamped, total, STEPS):
+        print('    %-15s %7.1f s' % (name, seconds))
+
+
+def print_slowest_tasks(stamped, total, count=8):
+    """The slowest tasks of a run, from the times of Ansible's task and play headers."""
+    headers = [(lambda line: line.strip(' *'), re.compile(r'^(TASK|PLAY|RUNNING HANDLER) \['))]
+    for seconds, name in sorted(spans(stamped, total, headers), reverse=True)[:count]:
+        print('    %6.1f s  %s' % (seconds, name[:110]))
 
 
 def bench():
@@ -145,12 +157,16 @@ def bench():
     try:
         bare_copy(scratch)
         start_machine(scratch)
-        first, marks, dummy = make_release(os.path.join(WORK, 'make-release-first.log'))
+        first, stamped = make_release(os.path.join(WORK, 'make-release-first.log'))
         print('  first make release: %.1f s, of which:' % first, flush=True)
-        print_split(marks, first)
-        second, dummy, output = make_release(os.path.join(WORK, 'make-release-noop.log'))
-        lines, changed = recap(output)
-        print('  no-op make release: %.1f s; its PLAY RECAP:' % second, flush=True)
+        print_split(stamped, first)
+        second, stamped = make_release(os.path.join(WORK, 'make-release-noop.log'))
+        lines, changed = recap(stamped)
+        print('  no-op make release: %.1f s, of which:' % second, flush=True)
+        print_split(stamped, second)
+        print('  its slowest tasks:')
+        print_slowest_tasks(stamped, second)
+        print('  its PLAY RECAP:')
         for line in lines:
             print('    ' + line)
         ok = report('no-op make release on a fresh Debian 12 clone', second, first, 'first run', 'ratio<=0.10')
