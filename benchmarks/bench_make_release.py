@@ -24,8 +24,9 @@ Both runs are timed from the host around `docker exec ... make release`. The fir
 is in CASA_BENCH_DIR/make-release-first.log (each line stamped with the seconds since the start),
 the no-op's in make-release-noop.log. The no-op run must end with changed=0 on the playbook's
 PLAY RECAP; its CPU time (the container's cgroup) is printed too, a figure that depends much less
-than wall time on what else a shared machine runs. Container, volume and temporary directory are removed at the end, also on failure or
-Ctrl-C, unless CASA_BENCH_KEEP=1 (then `docker exec -it casa-fresh-host bash` to look around).
+than wall time on what else a shared machine runs. Container, volume and temporary directory are
+removed at the end, also on failure, Ctrl-C or SIGTERM, unless CASA_BENCH_KEEP=1 (then
+`docker exec -it casa-fresh-host bash` to look around).
 """
 
 from __future__ import annotations
