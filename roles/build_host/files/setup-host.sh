@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what casa.distro builds and tests need on a Debian/Ubuntu host, as root:
 # Docker Engine (installed only when the host has none, started when no daemon answers), a
-# registry, squashfs tools, siftool, debootstrap, git and nginx. Where systemd is PID 1, dockerd
-# and the registry are enabled services that come back after a reboot; elsewhere (containers, CI)
-# they are started detached. Idempotent: a second run installs and starts nothing and takes a few
+# registry, squashfs tools, siftool, debootstrap, git, nginx, and python3 with venv. Where systemd
+# is PID 1, dockerd and the registry are enabled services that come back after a reboot;
+# elsewhere (containers, CI) they are started detached. Idempotent: a second run installs and starts nothing and takes a few
 # seconds. Used by the Makefile, .ci/run and the build_host role.
 set -euo pipefail
 
@@ -13,8 +13,10 @@ STATE_DIR="${CASA_STATE_DIR:-/var/lib/casa-distro}"
 LOG_DIR="${CASA_LOG_DIR:-/var/log/casa-distro}"
 REGISTRY_UNIT=casa-distro-registry.service
 UNIT_DIR=/etc/systemd/system
+# python3-venv: the Makefile makes the dev virtualenv right after this script, and a minimal
+# Debian 12 (debootstrap minbase, a cloud image) has no python3 at all.
 PACKAGES=(docker-registry squashfs-tools squashfs-tools-ng siftool debootstrap
-          git nginx curl ca-certificates rsync openssh-client)
+          git nginx curl ca-certificates rsync openssh-client python3 python3-venv)
 # More packages for this host, space-separated (the Makefile adds the tools only tests need).
 read -ra EXTRA_PACKAGES <<<"${CASA_EXTRA_PACKAGES:-}"
 PACKAGES+=("${EXTRA_PACKAGES[@]}")
