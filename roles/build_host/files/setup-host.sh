@@ -3,8 +3,8 @@
 # Docker Engine (installed only when the host has none, started when no daemon answers), a
 # registry, squashfs tools, siftool, debootstrap, git, nginx, and python3 with venv. Where systemd
 # is PID 1, dockerd and the registry are enabled services that come back after a reboot;
-# elsewhere (containers, CI) they are started detached. Idempotent: a second run installs and starts nothing and takes a few
-# seconds. Used by the Makefile, .ci/run and the build_host role.
+# elsewhere (containers, CI) they are started detached. Idempotent: a second run installs and
+# starts nothing and takes a few seconds. Used by the Makefile, .ci/run and the build_host role.
 set -euo pipefail
 
 # CASA_REGISTRY_ADDR unset: 127.0.0.1:5000; set to an empty string: no registry on this host.
