@@ -34,7 +34,6 @@ import shutil
 from ansible_collections.casa.distro.plugins.module_utils._files import (
     PUBLIC_MODE, atomic_copy, file_digests, write_json)
 from ansible_collections.casa.distro.plugins.module_utils._sif.errors import PublishError
-from ansible_collections.casa.distro.plugins.module_utils._sif.oras import fetch_sif
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_index import (
     INDEX_NAME, find_published, published_builds, read_index, update_index)
 from ansible_collections.casa.distro.plugins.module_utils._sif.publish_lineage import with_lineage
@@ -228,6 +227,10 @@ class Publisher(SifTask):
             self.actions.append('Would download %s and publish it' % source)
             self.result.update(upload_needed=False, published=False, source=source)
             return None
+        # Imported here: the registry client (and Ansible's HTTP stack) is needed by this one
+        # step, and every module start pays for its imports.
+        from ansible_collections.casa.distro.plugins.module_utils._sif.oras import fetch_sif  # pylint: disable=import-outside-toplevel
+
         self.log.write('--- downloading %s to %s' % (source, upload_path))
         digest, size = fetch_sif(self.params, source, upload_path, metadata['sha256'])
         self.actions.append('Downloaded %s (%d bytes, sha256 checked) to %s' % (source, size, upload_path))

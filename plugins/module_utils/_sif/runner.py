@@ -7,26 +7,30 @@
 
 from __future__ import annotations
 
-from ansible_collections.casa.distro.plugins.module_utils import _docker
 from ansible_collections.casa.distro.plugins.module_utils._live_log import live_log_result
 from ansible_collections.casa.distro.plugins.module_utils._module import docker_client, require_library
-from ansible_collections.casa.distro.plugins.module_utils._sif import deffile
-from ansible_collections.casa.distro.plugins.module_utils._sif.converter import SingularityConverter
-from ansible_collections.casa.distro.plugins.module_utils._sif.oras import SifPusher
-from ansible_collections.casa.distro.plugins.module_utils._sif.publisher import Publisher
 
 
 class SingularityImageRunner:
     """One task of casa_singularity_image: a Publisher or a SingularityConverter."""
 
+    # Each state imports only its own worker: a module start pays for every import (Ansible runs
+    # modules from a zip, compiling their sources each time), and a release asks this module
+    # many quick questions (is this SIF up to date, is it published) that need one worker each.
+    # pylint: disable=import-outside-toplevel
     def __init__(self, module):
         self.module = module
         params = module.params
         if params['state'] == 'published':
+            from ansible_collections.casa.distro.plugins.module_utils._sif.publisher import Publisher
             self.worker = Publisher(params, module.check_mode)
         elif params['state'] == 'pushed':
+            from ansible_collections.casa.distro.plugins.module_utils._sif.oras import SifPusher
             self.worker = SifPusher(params, module.check_mode)
         else:
+            from ansible_collections.casa.distro.plugins.module_utils import _docker
+            from ansible_collections.casa.distro.plugins.module_utils._sif import deffile
+            from ansible_collections.casa.distro.plugins.module_utils._sif.converter import SingularityConverter
             require_library(module, _docker.HAS_DOCKER, 'docker', _docker.DOCKER_IMPORT_ERROR)
             if params.get('dockerfile'):
                 require_library(module, deffile.HAS_SPYTHON, 'spython', deffile.SPYTHON_IMPORT_ERROR)
