@@ -8,12 +8,10 @@ report and the images built before a failure)."""
 
 from __future__ import annotations
 
-from ansible_collections.casa.distro.plugins.module_utils import _docker
 from ansible_collections.casa.distro.plugins.module_utils._git import client as git_client
 from ansible_collections.casa.distro.plugins.module_utils._image_reference import validate_reference
 from ansible_collections.casa.distro.plugins.module_utils._live_log import LiveLog, live_log_result
 from ansible_collections.casa.distro.plugins.module_utils._module import docker_client, require_library
-from ansible_collections.casa.distro.plugins.module_utils._subuser.build import SubuserBuilder
 from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.graph import RepositorySet, lineages
 from ansible_collections.casa.distro.plugins.module_utils._subuser.publish import publish
@@ -71,6 +69,12 @@ class SubuserRunner:
         return partial
 
     def _build(self, repositories, repository):
+        # Imported here: only a build talks to Docker, and every module start pays for the SDK.
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.casa.distro.plugins.module_utils import _docker
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.casa.distro.plugins.module_utils._subuser.build import SubuserBuilder
+
         require_library(self.module, _docker.HAS_DOCKER, 'docker', _docker.DOCKER_IMPORT_ERROR)
         selected = select(repository, self.params['sources'])
         order, lineage = lineages(repositories, selected)
