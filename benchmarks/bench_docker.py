@@ -67,8 +67,8 @@ def bench_build():
     # Untimed: the page cache, the daemon and the module's digest cache are warm for every round.
     cli_build(context, 'warm')
     module_build(context, 'warm', cache)
-    warm = build_rounds(context, REPEATS, lambda tag: module_build(context, tag, cache))
-    cold = build_rounds(context, 2, lambda tag: module_build(context, tag, None))
+    warm = build_rounds(context, range(REPEATS), lambda tag: module_build(context, tag, cache))
+    cold = build_rounds(context, range(REPEATS, REPEATS + 2), lambda tag: module_build(context, tag, None))
     module_times = [module for module, dummy_cli, dummy_cpu in warm]
     cli_times = [cli for dummy_module, cli, dummy_cpu in warm]
     cli = median(cli_times)
@@ -93,13 +93,11 @@ def bench_build():
     return ok
 
 
-def build_rounds(context, count, module_run):
-    """``count`` rounds of a build with each side, the module first in every other round:
-    [(module seconds, CLI seconds, (module client CPU, CLI client CPU))]."""
+def build_rounds(context, tags, module_run):
+    """One round per tag (its images' tag) of a build with each side, the module first in every
+    other round: [(module seconds, CLI seconds, (module client CPU, CLI client CPU))]."""
     rounds = []
-    for index in range(count):
-        tag = len(ROUND_TAGS)
-        ROUND_TAGS.append(tag)
+    for index, tag in enumerate(tags):
         times, cpu = {}, {}
         order = [('module', lambda: module_run(tag)), ('cli', lambda: cli_build(context, tag))]
         for name, run in order if index % 2 == 0 else reversed(order):
@@ -109,9 +107,6 @@ def build_rounds(context, count, module_run):
             print('  round %d: %-6s %6.2f s (client CPU %.2f s)' % (tag + 1, name, times[name], cpu[name]), flush=True)
         rounds.append((times['module'], times['cli'], (cpu['module'], cpu['cli'])))
     return rounds
-
-
-ROUND_TAGS = []
 
 
 def cli_build(context, tag):
