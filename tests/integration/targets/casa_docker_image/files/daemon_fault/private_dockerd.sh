@@ -59,7 +59,11 @@ kill-mid-build)
         fi
         sleep 0.2
     done
-    echo "no build step started within 60 s" >&2
+    # What the daemon was doing instead: the build's containers and the end of its log.
+    echo "no build step started within 60 s; containers of the daemon:" >&2
+    docker -H "$sock" ps --all --no-trunc >&2 || true
+    echo "its log ends with:" >&2
+    tail -n 30 "$dir/dockerd.log" >&2
     exit 1
     ;;
 stop)
