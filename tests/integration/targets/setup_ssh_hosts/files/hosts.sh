@@ -39,7 +39,8 @@ casa_host_address() {
 # hosts, Ansible logging in as casa with PRIVATE_KEY; each LINE ("key: value") is added to it.
 casa_inventory_vars() {
     local line
-    printf '  vars:\n    ansible_user: casa\n'
+    # Pipelining, as docs/hosts.md recommends: the hosts are reached the way a site's are.
+    printf '  vars:\n    ansible_user: casa\n    ansible_pipelining: true\n'
     for line in "${@:2}"; do printf '    %s\n' "$line"; done
     printf '    ansible_ssh_private_key_file: %s\n' "$1"
     printf '    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n'
