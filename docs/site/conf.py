@@ -34,7 +34,7 @@ suppress_warnings = ['misc.highlighting_failure']
 default_role = 'any'
 
 # The generated reference points at labels of the Ansible documentation (common return values,
-# ansible.builtin modules). Without intersphinx (offline), they become plain links to
+# ansible.builtin modules and plugins). Without intersphinx (offline), they become plain links to
 # docs.ansible.com; any other unresolved label stays a warning, and -W makes it an error.
 ANSIBLE_DOCS = 'https://docs.ansible.com/projects/ansible/latest/'
 ANSIBLE_LABELS = {
@@ -42,7 +42,7 @@ ANSIBLE_LABELS = {
     'callback_plugins': 'plugins/callback.html',
     'ansible_configuration_settings': 'reference_appendices/config.html',
 }
-COLLECTION_LABEL = re.compile(r'ansible_collections\.(\w+)\.(\w+)\.(\w+)_(module|callback|role)$')
+COLLECTION_LABEL = re.compile(r'ansible_collections\.(\w+)\.(\w+)\.(\w+)_(module|callback|role|filter|test|lookup)$')
 
 
 def ansible_docs_reference(app, env, node, contnode):
