@@ -14,11 +14,10 @@ from __future__ import annotations
 import collections
 import json
 import re
-import tempfile
 import time
 
+from ansible_collections.casa.distro.plugins.module_utils._context_tar import ContextTar
 from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
-from ansible_collections.casa.distro.plugins.module_utils._process import Process
 
 try:
     import docker
@@ -157,10 +156,10 @@ class DockerClient:
         """Build ``context_dir`` and tag the result.
 
         With ``context_paths`` (the paths relative to ``context_dir`` that make the context,
-        .dockerignore already applied), GNU tar streams them to the daemon as it reads them: the
-        SDK would first write the whole context to a temporary tar file in Python, which costs a
-        second copy of a large context. Without it, the SDK packs the directory itself and
-        applies its .dockerignore.
+        .dockerignore already applied), they go to the daemon as a tar stream read straight from
+        the files (_context_tar.ContextTar: the SDK would first write the whole context to a
+        temporary tar file). Without it, the SDK packs the directory itself and applies its
+        .dockerignore.
 
         Returns (image_id, log_lines). Raises BuildError with the failing step and the tail
         of the build log.
@@ -169,8 +168,8 @@ class DockerClient:
         packer = None
         try:
             if context_paths is not None:
-                packer = ContextPacker(context_dir, context_paths)
-                source = dict(fileobj=packer.chunks(), custom_context=True)
+                packer = ContextTar(context_dir, context_paths)
+                source = dict(fileobj=packer, custom_context=True)
             else:
                 source = dict(path=context_dir)
             stream = self.api.build(
@@ -184,12 +183,10 @@ class DockerClient:
             problem = packer.problem() if packer else None
             raise BuildError('Building %s failed: %s' % (tag, problem or _describe(exc, self.docker_host)),
                              failed_step=progress.step, build_log_tail=list(progress.tail),
-                             error=_describe(exc))
+                             error=problem or _describe(exc))
         finally:
             if packer:
                 packer.close()
-        if packer and packer.problem():
-            raise BuildError('Packing the build context of %s failed: %s' % (tag, packer.problem()))
         return self._built_image(tag, progress)
 
     def _built_image(self, tag, progress):
@@ -375,38 +372,6 @@ def push_stream_digest(lines, on_line=None):
         if match and not digest:
             digest = match.group(1)
     return digest
-
-
-class ContextPacker:
-    """GNU tar writing a build context to a pipe, files owned by root as the docker CLI sends them."""
-
-    def __init__(self, context_dir, paths, chunk_size=1 << 20):
-        self.chunk_size = chunk_size
-        self.list_file = tempfile.NamedTemporaryFile('wb', prefix='casa-context-', suffix='.list')
-        for path in paths:
-            self.list_file.write(path.encode('utf-8', 'surrogateescape') + b'\0')
-        self.list_file.flush()
-        try:
-            self.process = Process(
-                ['tar', '-C', context_dir, '--null', '--no-recursion', '--numeric-owner', '--owner=0',
-                 '--group=0', '-T', self.list_file.name, '-cf', '-'], what='tar of the build context', stdout=True)
-        except BaseException:
-            self.list_file.close()
-            raise
-        self._problem = None
-
-    def chunks(self):
-        yield from self.process.chunks(self.chunk_size)
-        rc = self.process.wait()
-        if rc != 0:
-            self._problem = 'tar exited with %d: %s' % (rc, self.process.stderr_text().strip())
-
-    def problem(self):
-        return self._problem
-
-    def close(self):
-        self.process.close()
-        self.list_file.close()
 
 
 def _registry_hint(message):

@@ -187,23 +187,6 @@ class Process:
     def stdout(self):
         return self.proc.stdout
 
-    def chunks(self, size=1 << 20):
-        """The tool's stdout, ``size`` bytes at a time (less at the end). A pipe gives at most
-        64 KiB per read: filling whole blocks cuts the Python iterations and the chunks written
-        downstream (a 256 MB build context goes to the daemon in 256 writes, not 4,000)."""
-        buffer = bytearray(size)
-        view = memoryview(buffer)
-        while True:
-            filled = 0
-            while filled < size:
-                count = self.proc.stdout.readinto(view[filled:])
-                if not count:
-                    break
-                filled += count
-            if not filled:
-                return
-            yield bytes(view[:filled])
-
     def stderr_text(self):
         self._stderr.seek(0)
         return self._stderr.read().decode('utf-8', 'replace')

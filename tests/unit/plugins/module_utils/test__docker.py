@@ -168,32 +168,6 @@ def test_build_progress_keeps_only_the_last_lines():
 
 # ------------------------------------------------------------------ build context streaming and builds
 
-def test_context_packer_streams_the_listed_paths(tmp_path):
-    (tmp_path / 'Dockerfile').write_text('FROM a\n')
-    (tmp_path / 'sub').mkdir()
-    (tmp_path / 'sub' / 'x').write_text('x')
-    (tmp_path / 'left-out').write_text('no')
-    packer = _docker.ContextPacker(str(tmp_path), ['Dockerfile', 'sub', 'sub/x'])
-    try:
-        data = b''.join(packer.chunks())
-    finally:
-        packer.close()
-    assert packer.problem() is None
-    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        members = {member.name: member for member in archive.getmembers()}
-    assert sorted(members) == ['Dockerfile', 'sub', 'sub/x']
-    assert members['sub/x'].uid == 0 and members['sub/x'].gid == 0
-
-
-def test_context_packer_reports_tar_failures(tmp_path):
-    packer = _docker.ContextPacker(str(tmp_path), ['missing'])
-    try:
-        b''.join(packer.chunks())
-    finally:
-        packer.close()
-    assert packer.problem().startswith('tar exited with 2: ') and 'missing' in packer.problem()
-
-
 class FakeAPI:
     """The few APIClient calls DockerClient.build makes."""
 
@@ -201,10 +175,13 @@ class FakeAPI:
         self.chunks = chunks
         self.known = known
         self.context = None
+        self.length = None
 
     def build(self, **options):
         if 'fileobj' in options:
-            self.context = b''.join(options['fileobj'])
+            # As requests sends a body that says its length: Content-Length, then the reads.
+            self.length = len(options['fileobj'])
+            self.context = options['fileobj'].read()
         return iter(self.chunks)
 
     def inspect_image(self, reference):
@@ -226,8 +203,25 @@ def test_build_streams_the_context_and_returns_the_full_id(tmp_path):
                    {'stream': 'Successfully built cccccccccccc\n'}])
     image_id, log = client_with_api(api).build(str(tmp_path), 'x:1', context_paths=['Dockerfile'])
     assert image_id == 'sha256:' + 'c' * 64 and log[0] == 'Step 1/1 : FROM a'
+    assert api.length == len(api.context)
     with tarfile.open(fileobj=io.BytesIO(api.context)) as archive:
         assert archive.getnames() == ['Dockerfile']
+
+
+def test_a_context_file_changed_during_the_upload_fails_the_build_naming_it(tmp_path):
+    (tmp_path / 'Dockerfile').write_text('FROM a\n')
+    (tmp_path / 'data').write_bytes(b'x' * 4096)
+
+    class ShrinkingAPI(FakeAPI):
+        def build(self, **options):
+            (tmp_path / 'data').write_bytes(b'x')
+            return super().build(**options)
+
+    with pytest.raises(_docker.BuildError) as err:
+        client_with_api(ShrinkingAPI([])).build(str(tmp_path), 'x:1', context_paths=['Dockerfile', 'data'])
+    assert str(err.value) == ('Building x:1 failed: the build context changed or could not be read: '
+                              'data shrank while it was sent: 4096 bytes expected, 1 read')
+    assert 'Traceback' not in str(err.value.details)
 
 
 def test_build_error_names_the_step_and_keeps_the_log(tmp_path):

@@ -67,7 +67,7 @@ def test_process_streams_both_ways(tmp_path):
         proc.finish()
     assert output.read_bytes() == b'streamed'
     with _process.Process(['sh', '-c', 'printf abcdef'], stdout=True) as proc:
-        assert b''.join(proc.chunks(2)) == b'abcdef'
+        assert proc.stdout.read() == b'abcdef'
         assert proc.finish() == 0
 
 

@@ -46,7 +46,7 @@ def test_tar_stream_is_the_root_filesystem(tmp_path):
     (tmp_path / 'etc').mkdir()
     (tmp_path / 'etc' / 'hostname').write_text('x')
     with debootstrap.Debootstrap.tar_stream(str(tmp_path)) as tar:
-        data = b''.join(tar.chunks())
+        data = tar.stdout.read()
         assert tar.wait() == 0
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         assert './etc/hostname' in archive.getnames()
