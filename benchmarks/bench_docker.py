@@ -101,8 +101,8 @@ def build_rounds(context, tags, module_run):
         times, cpu = {}, {}
         order = [('module', lambda: module_run(tag)), ('cli', lambda: cli_build(context, tag))]
         for name, run in order if index % 2 == 0 else reversed(order):
-            # Untimed: the layers the previous build wrote reach the disk now, not during this
-            # build (writeback of about 800 MB made the per-round differences swing by 3 s).
+            # Untimed: the layers the previous build wrote (about 800 MB) reach the disk now, so
+            # that the writeback is not paid by whichever build comes next.
             os.sync()
             before = children_cpu()
             times[name] = run()
