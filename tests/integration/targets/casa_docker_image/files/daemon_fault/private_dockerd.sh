@@ -12,7 +12,11 @@ set -euo pipefail
 action="$1"
 dir="$(cd "$2" && pwd)"
 sock="unix://$dir/docker.sock"
-ns="casa-test-$(basename "$dir")"
+# containerd namespaces are letters and digits joined by single . _ or -, ending with a letter or
+# digit: the random name of the directory may end with _ (mktemp), so only its letters and
+# digits are kept.
+base="$(basename "$dir")"
+ns="casatest${base//[^A-Za-z0-9]/}"
 
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
