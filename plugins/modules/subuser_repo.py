@@ -244,6 +244,14 @@ options:
             O(publish.image_sources_dir).
         type: bool
         default: false
+      init_bare:
+        description:
+          - A local path where an empty bare repository is created first when there is none (no
+            C(HEAD) in it), its C(HEAD) naming O(publish.branch) or V(master) - for a repository this
+            host serves, O(publish.dest) then being its URL (for example V(file:///srv/subuser.git)).
+          - In check mode nothing is created; the task reports the repository it would create and
+            every file the first publication would commit.
+        type: path
       commit_message:
         description: Commit message.
         type: str
@@ -519,6 +527,9 @@ published:
     pushed:
       description: Whether a commit was pushed.
       type: bool
+    created_bare:
+      description: The bare repository O(publish.init_bare) this task created (would create, in check mode), else null.
+      type: str
 actions:
   description: Everything done (or that would be done), in words.
   returned: always
@@ -583,6 +594,7 @@ def main():
                 files=dict(type='dict', default={}),
             ), mutually_exclusive=[('image', 'parent')], required_one_of=[('image', 'parent')]),
             prune=dict(type='bool', default=False),
+            init_bare=dict(type='path'),
             commit_message=dict(type='str', default='Publish subuser image sources'),
             author_name=dict(type='str', default='casa.distro'),
             author_email=dict(type='str', default='casa.distro@localhost'),

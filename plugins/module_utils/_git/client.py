@@ -200,6 +200,18 @@ class GitRepo:
         return cls(path, env, url)
 
     @classmethod
+    def init_bare(cls, path, branch, env=None, where='path'):
+        """An empty bare repository at ``path`` whose HEAD names ``branch`` (what a first push
+        to it then creates)."""
+        validate_branch(branch, where + ' branch')
+        try:
+            run_git(['init', '--quiet', '--bare', '--initial-branch=' + branch, '--', path], env=env)
+        except GitError as exc:
+            raise GitError('%s: cannot create a bare repository at %s: %s' % (where, path, exc.reason or exc.msg),
+                           reason=exc.reason, **exc.details)
+        return cls(path, env)
+
+    @classmethod
     def working_clone(cls, url, path, env=None, where='url'):
         """The clone at ``path`` reused (origin set to ``url``), else made without checkout."""
         validate_url(url, where)

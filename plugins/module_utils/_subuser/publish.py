@@ -189,19 +189,43 @@ def _publish_in(repo, dest, generated, warnings, options):
     return result
 
 
+def _would_create(dest, init_bare, generated, warnings, options):
+    """Check mode, no repository at ``init_bare`` yet: the first publication, predicted from the
+    files alone (there is nothing to clone)."""
+    isd = options['isd']
+    prefix = isd + '/' if isd else ''
+    files = sorted(prefix + name + '/' + rel for name, files in generated.items() for rel in files)
+    if isd or options['version_constraints'] is not None:
+        files.insert(0, SUBUSER_JSON)
+    return {'dest': dest, 'branch': options['branch'] or FALLBACK_BRANCH, 'commit_before': None, 'commit': None,
+            'changed_files': files, 'removed_sources': [], 'sources': sorted(generated), 'pushed': False,
+            'warnings': warnings, 'created_bare': init_bare}
+
+
 def publish(dest, sources, branch=None, image_sources_dir='', version_constraints=None,
             prune=False, message='Publish subuser image sources', author_name='casa.distro',
-            author_email='casa.distro@localhost', check_mode=False):
-    """Write image sources into the git repository ``dest`` and push one commit when needed."""
+            author_email='casa.distro@localhost', check_mode=False, init_bare=None):
+    """Write image sources into the git repository ``dest`` and push one commit when needed;
+    first create the empty bare repository ``init_bare`` (a local path) when it has none."""
     generated, warnings = _generate(sources)
     isd = check_relative_path(image_sources_dir or '.', 'publish image_sources_dir')
     if version_constraints is not None:
         validate_constraints(version_constraints, 'publish version_constraints')
     options = dict(isd=isd, branch=branch, version_constraints=version_constraints, prune=prune,
                    message=message, check_mode=check_mode)
+    created = None
+    if init_bare and not os.path.isabs(init_bare):
+        raise SubuserError('publish init_bare: expected an absolute path, got %r' % init_bare, field='init_bare')
+    if init_bare and not os.path.exists(os.path.join(init_bare, 'HEAD')):
+        if check_mode:
+            return _would_create(dest, init_bare, generated, warnings, options)
+        GitRepo.init_bare(init_bare, branch or FALLBACK_BRANCH, where='publish init_bare')
+        created = init_bare
     workdir = tempfile.mkdtemp(prefix='casa-subuser-publish-')
     try:
         with _clone(dest, workdir, author_name, author_email) as repo:
-            return _publish_in(repo, dest, generated, warnings, options)
+            result = _publish_in(repo, dest, generated, warnings, options)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    result['created_bare'] = created
+    return result

@@ -107,12 +107,15 @@ class SubuserRunner:
             image_sources_dir=spec['image_sources_dir'],
             version_constraints=spec['version_constraints'], prune=spec['prune'],
             message=spec['commit_message'], author_name=spec['author_name'],
-            author_email=spec['author_email'], check_mode=check_mode)
+            author_email=spec['author_email'], check_mode=check_mode, init_bare=spec['init_bare'])
         for warning in published.pop('warnings'):
             self.module.warn(warning)
-        changed = bool(published['changed_files'])
+        changed = bool(published['changed_files'] or published['created_bare'])
         actions = []
-        if changed:
+        if published['created_bare']:
+            actions.append('%s the bare repository %s' % ('Would create' if check_mode else 'Created',
+                                                          published['created_bare']))
+        if published['changed_files']:
             verb = 'Would commit' if check_mode else 'Committed and pushed'
             actions.append('%s %s to %s (%s)' % (verb, ', '.join(published['changed_files']),
                                                  published['branch'], published['commit'] or 'new branch'))

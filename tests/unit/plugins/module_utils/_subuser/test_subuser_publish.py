@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from ansible_collections.casa.distro.plugins.module_utils._errors import CasaError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.errors import SubuserError, UnsafePathError
 from ansible_collections.casa.distro.plugins.module_utils._subuser.publish import publish
 from ansible_collections.casa.distro.plugins.module_utils._subuser.repository import open_git
@@ -32,6 +33,38 @@ def test_publish_is_idempotent(tmp_path, git):
     repository = open_git('file://%s' % dest, str(tmp_path / 'cache'), subuser_version='0.6.2')
     assert sorted(repository.sources) == ['child', 'hello']
     assert repository.sources['child'].parent_text == 'hello'
+
+
+def test_publish_creates_the_bare_repository_it_serves_when_missing(tmp_path, git):
+    bare = tmp_path / 'served' / 'subuser.git'
+    sources = [{'name': 'hello', 'image': 'debian:bookworm', 'permissions': {'description': 'hi'}}]
+    predicted = publish('file://%s' % bare, sources, branch='main', image_sources_dir='images',
+                        check_mode=True, init_bare=str(bare))
+    # Check mode: nothing created, the first publication predicted from the files alone.
+    assert not bare.exists()
+    assert predicted['created_bare'] == str(bare) and predicted['branch'] == 'main'
+    assert predicted['changed_files'] == ['.subuser.json', 'images/hello/image/SubuserImagefile',
+                                          'images/hello/permissions.json']
+    first = publish('file://%s' % bare, sources, branch='main', image_sources_dir='images', init_bare=str(bare))
+    assert first['created_bare'] == str(bare) and first['pushed']
+    assert sorted(first['changed_files']) == predicted['changed_files']
+    # Its HEAD names the branch published, so that a plain clone checks it out.
+    assert git(tmp_path, '--git-dir', str(bare), 'symbolic-ref', 'HEAD') == 'refs/heads/main'
+    again = publish('file://%s' % bare, sources, branch='main', image_sources_dir='images', init_bare=str(bare))
+    assert again['created_bare'] is None and not again['pushed'] and again['commit'] == first['commit']
+
+
+def test_publish_init_bare_refusals(tmp_path):
+    sources = [{'name': 'hello', 'image': 'debian:bookworm', 'permissions': {}}]
+    with pytest.raises(SubuserError, match="publish init_bare: expected an absolute path, got 'rel.git'"):
+        publish(str(tmp_path / 'x.git'), sources, init_bare='rel.git')
+    occupied = tmp_path / 'file.git'
+    occupied.write_text('not a directory')
+    with pytest.raises(CasaError, match='publish init_bare: cannot create a bare repository at %s' % occupied):
+        publish(str(occupied), sources, init_bare=str(occupied))
+    with pytest.raises(CasaError, match='publish init_bare branch: .* is not a valid git branch name'):
+        publish(str(tmp_path / 'y.git'), sources, branch='-bad', init_bare=str(tmp_path / 'y.git'))
+    assert not (tmp_path / 'y.git').exists()
 
 
 def test_publish_refusals_before_any_clone(tmp_path):
