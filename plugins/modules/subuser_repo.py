@@ -314,6 +314,19 @@ EXAMPLES = r'''
             executable: /usr/local/bin/entrypoint
             allow-network-access: true
             user-dirs: [casa]
+
+- name: Publish into a repository this host serves, created empty on the first run
+  casa.distro.subuser_repo:
+    operation: publish
+    publish:
+      dest: file:///srv/git/casa-subuser.git
+      init_bare: /srv/git/casa-subuser.git
+      sources:
+        - name: casa-run
+          image: registry.example.org/casa/casa-run:5.3
+          permissions:
+            description: CASA run-time image
+            executable: /usr/local/bin/entrypoint
 '''
 
 RETURN = r'''
