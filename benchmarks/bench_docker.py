@@ -11,7 +11,9 @@
    not depend on the default bridge. An untimed round warms the page cache, the daemon and the
    module's digest cache; then each round builds with both, in turns (each goes first in half of
    the rounds: the second build of a round pays for the daemon still cleaning up after the first),
-   and the time the module adds is the mean of the per-round differences. Two more rounds give
+   and the time the module adds is the mean of the per-round differences, judged with its
+   standard error (met only when the mean plus two standard errors is within the target; see
+   judge_added). Two more rounds give
    the same figure with a cold digest cache (a context the module has never seen: it hashes the
    whole context before sending it), for the record.
 2. A no-op re-run on a 1 GB context (target: <= 2 s), against `docker build` of the same
@@ -38,7 +40,8 @@ from _common import median, report, run_module, run_timed  # noqa: E402  pylint:
 BASE = '127.0.0.1:5000/casa/debian:bookworm'
 WORK = os.environ.get('CASA_BENCH_DIR', '/var/tmp/casa-distro-bench')
 # An even number of rounds: each side goes first in half of them.
-REPEATS = 2 * ((int(os.environ.get('CASA_BENCH_REPEATS', '6')) + 1) // 2)
+# 20 rounds: about 10 minutes, and two standard errors of about 0.3 s (per-round spread 0.6-0.9 s).
+REPEATS = 2 * ((int(os.environ.get('CASA_BENCH_REPEATS', '20')) + 1) // 2)
 
 
 def ensure_base():
@@ -78,9 +81,7 @@ def bench_build():
     report('client CPU time of the build, module', median([cpu[0] for dummy, dummy_cli, cpu in warm]),
            median([cpu[1] for dummy, dummy_cli, cpu in warm]), 'docker CLI')
     report('build (gzip of 256 MB, no layer cache), module', median(module_times), cli, 'docker build')
-    added = statistics.mean(module - cli_time for module, cli_time, dummy_cpu in warm)
-    ok = report('  time the module adds, mean of %d rounds (target: <= max(3 %%, 0.5 s) = %.2f s)' % (REPEATS, allowed),
-                added, target='<=%.3f' % allowed)
+    ok = judge_added([module - cli_time for module, cli_time, dummy_cpu in warm], allowed)
     report('  time the module adds with a cold digest cache, mean of 2 rounds',
            statistics.mean(module - cli_time for module, cli_time, dummy_cpu in cold))
     if cli < 10:
@@ -91,6 +92,22 @@ def bench_build():
     os.unlink(cache)
     shutil.rmtree(context, ignore_errors=True)
     return ok
+
+
+def judge_added(differences, allowed):
+    """The time the module adds (mean of the per-round differences) against ``allowed``. A build's
+    own duration swings by about half a second from one build to the next (its gzip step), so
+    the mean of a few rounds cannot settle a 0.5 s target alone: the verdict takes the mean plus
+    or minus two standard errors (about 95 %), met when all of it is within the target, MISSED
+    when all of it is beyond, else not decided (CASA_BENCH_REPEATS gives more rounds)."""
+    added = statistics.mean(differences)
+    error = statistics.stdev(differences) / len(differences) ** 0.5
+    low, high = added - 2 * error, added + 2 * error
+    verdict = 'met' if high <= allowed else 'MISSED' if low > allowed else 'NOT DECIDED (run more rounds)'
+    print('%-58s %8.2f s   +- %.2f s (2 standard errors: %.2f to %.2f s)   target <=%.2f: %s'
+          % ('  time the module adds, mean of %d rounds' % len(differences), added, 2 * error, low, high, allowed,
+             verdict), flush=True)
+    return verdict == 'met'
 
 
 def build_rounds(context, tags, module_run):
@@ -176,7 +193,7 @@ def main():
     ensure_base()
     results = [bench_build(), bench_noop_large_context()]
     if not all(results):
-        print('some targets were missed (see MISSED above)')
+        print('some targets were not met (see MISSED or NOT DECIDED above)')
 
 
 if __name__ == '__main__':
