@@ -569,6 +569,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.casa.distro.plugins.module_utils._module import docker_argument_spec, run_module
 from ansible_collections.casa.distro.plugins.module_utils._sif.backends import BACKENDS
+from ansible_collections.casa.distro.plugins.module_utils._sif.batch import ENTRY_DEFAULTS, PER_IMAGE_OPTIONS
 from ansible_collections.casa.distro.plugins.module_utils._sif.converter import COMPRESSIONS
 from ansible_collections.casa.distro.plugins.module_utils._sif.runner import SingularityImageRunner
 
@@ -576,10 +577,6 @@ from ansible_collections.casa.distro.plugins.module_utils._sif.runner import Sin
 def main():
     argument_spec = docker_argument_spec(
         state=dict(type='str', choices=['present', 'published', 'pushed'], default='present'),
-        images=dict(type='list', elements='dict', options=dict(
-            image=dict(type='str'), archive=dict(type='path'), pull=dict(type='bool'), dest=dict(type='path'),
-            dockerfile=dict(type='path'), force=dict(type='bool'), metadata=dict(type='dict'),
-            pending=dict(type='bool'), name=dict(type='str'), src=dict(type='path'), source=dict(type='str'))),
         image=dict(type='str'),
         archive=dict(type='path'),
         pull=dict(type='bool', default=False),
@@ -605,6 +602,10 @@ def main():
         keep_builds=dict(type='int'),
         pending=dict(type='bool', default=False),
     )
+    # An entry of images takes each per-image option with its type and no default: unset, the
+    # task's own value applies.
+    argument_spec['images'] = dict(type='list', elements='dict', options=dict(
+        (name, dict(type=argument_spec[name]['type'])) for name in PER_IMAGE_OPTIONS))
     module = AnsibleModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
@@ -613,7 +614,7 @@ def main():
                      ('state', 'published', ('publish_dir',)),
                      ('state', 'pushed', ('src', 'dest'))],
         mutually_exclusive=[('archive', 'pull'), ('src', 'source')] + [
-            ('images', option) for option in ('image', 'archive', 'dest', 'dockerfile', 'metadata', 'name', 'src', 'source')],
+            ('images', option) for option in PER_IMAGE_OPTIONS if option not in ENTRY_DEFAULTS],
     )
     run_module(module, SingularityImageRunner)
 

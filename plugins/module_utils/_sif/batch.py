@@ -16,9 +16,12 @@ import os
 
 from ansible_collections.casa.distro.plugins.module_utils._errors import InputError
 
-# What an entry of ``images`` may set; the task's other options are shared by every entry.
+# What an entry of ``images`` may set (the module's spec of images is made of these); the task's
+# other options are shared by every entry. The task's own value of ENTRY_DEFAULTS is the default
+# of its entries; the task may not set the other per-image options beside images.
 PER_IMAGE_OPTIONS = ('image', 'archive', 'pull', 'dest', 'dockerfile', 'force', 'metadata', 'pending',
                      'name', 'src', 'source')
+ENTRY_DEFAULTS = ('pull', 'force', 'pending')
 BATCH_STATES = ('present', 'published')
 
 
@@ -62,10 +65,11 @@ def image_params(params):
         merged.update((key, value) for key, value in (entry or {}).items() if value is not None)
         _check_entry(state, merged, where)
         identity = _entry_identity(state, merged)
-        if identity is not None and identity in seen:
-            raise InputError('%s: same %s as %s: each image of a task needs its own'
-                             % (where, identity, seen[identity]), field=where)
-        seen[identity] = where
+        if identity is not None:
+            if identity in seen:
+                raise InputError('%s: same %s as %s: each image of a task needs its own'
+                                 % (where, identity, seen[identity]), field=where)
+            seen[identity] = where
         images.append((where, merged))
     return images
 

@@ -189,19 +189,6 @@ def _publish_in(repo, dest, generated, warnings, options):
     return result
 
 
-def _would_create(dest, init_bare, generated, warnings, options):
-    """Check mode, no repository at ``init_bare`` yet: the first publication, predicted from the
-    files alone (there is nothing to clone)."""
-    isd = options['isd']
-    prefix = isd + '/' if isd else ''
-    files = sorted(prefix + name + '/' + rel for name, files in generated.items() for rel in files)
-    if isd or options['version_constraints'] is not None:
-        files.insert(0, SUBUSER_JSON)
-    return {'dest': dest, 'branch': options['branch'] or FALLBACK_BRANCH, 'commit_before': None, 'commit': None,
-            'changed_files': files, 'removed_sources': [], 'sources': sorted(generated), 'pushed': False,
-            'warnings': warnings, 'created_bare': init_bare}
-
-
 def publish(dest, sources, branch=None, image_sources_dir='', version_constraints=None,
             prune=False, message='Publish subuser image sources', author_name='casa.distro',
             author_email='casa.distro@localhost', check_mode=False, init_bare=None):
@@ -216,14 +203,18 @@ def publish(dest, sources, branch=None, image_sources_dir='', version_constraint
     created = None
     if init_bare and not os.path.isabs(init_bare):
         raise SubuserError('publish init_bare: expected an absolute path, got %r' % init_bare, field='init_bare')
-    if init_bare and not os.path.exists(os.path.join(init_bare, 'HEAD')):
-        if check_mode:
-            return _would_create(dest, init_bare, generated, warnings, options)
-        GitRepo.init_bare(init_bare, branch or FALLBACK_BRANCH, where='publish init_bare')
-        created = init_bare
     workdir = tempfile.mkdtemp(prefix='casa-subuser-publish-')
     try:
-        with _clone(dest, workdir, author_name, author_email) as repo:
+        source = dest
+        if init_bare and not os.path.exists(os.path.join(init_bare, 'HEAD')):
+            created = init_bare
+            if check_mode:
+                # Nothing is created: the first publication is what publishing into an empty
+                # repository made in the work directory would commit.
+                source = os.path.join(workdir, 'empty.git')
+                init_bare = source
+            GitRepo.init_bare(init_bare, branch or FALLBACK_BRANCH, where='publish init_bare')
+        with _clone(source, workdir, author_name, author_email) as repo:
             result = _publish_in(repo, dest, generated, warnings, options)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
